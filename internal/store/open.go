@@ -1,0 +1,274 @@
+// Package store owns the database: opening it, the numbered migrations and
+// every query, through GORM. It speaks SQLite (embedded, the default) and
+// PostgreSQL (for deployments that outgrow one machine). It must not import
+// internal/web; callers get plain structs and the ErrNotFound sentinel.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a unique value (username, code) is taken.
+var ErrConflict = errors.New("store: already exists")
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options tune how the database is opened.
+type Options struct {
+	// ReadConns caps the reader pool; 0 means two per CPU, at least four.
+	ReadConns int
+	// Log receives slow and failed queries (never their parameters).
+	Log *slog.Logger
+	// Now is the clock for created_at columns; nil means time.Now in UTC.
+	Now func() time.Time
+}
+
+// Store is the database handle. SQLite gets two pools: w (one connection,
+// so writers queue in Go instead of failing with SQLITE_BUSY) and r (several
+// read-only connections; WAL lets them read while w writes). On PostgreSQL
+// both point at one pool.
+type Store struct {
+	w, r    *gorm.DB
+	dialect Dialect
+	path    string // SQLite file, for backups and messages
+	now     func() time.Time
+}
+
+// IsPostgresURL tells whether dsn names a PostgreSQL server rather than a
+// SQLite file.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens (creating if needed) the database named by dsn: a postgres://
+// URL or a SQLite file path. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	st := &Store{now: opts.Now}
+	if st.now == nil {
+		st.now = func() time.Time { return time.Now().UTC() }
+	}
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			SkipDefaultTransaction: true,
+			PrepareStmt:            true,
+			NowFunc:                func() time.Time { return st.now().UTC() },
+			Logger: logger.NewSlogLogger(opts.Log, logger.Config{
+				LogLevel:                  logger.Warn,
+				SlowThreshold:             250 * time.Millisecond,
+				IgnoreRecordNotFoundError: true,
+				ParameterizedQueries:      true, // parameters hold names and phones: never log them
+			}),
+		}
+	}
+	readConns := opts.ReadConns
+	if readConns <= 0 {
+		readConns = max(4, 2*runtime.NumCPU())
+	}
+
+	if IsPostgresURL(dsn) {
+		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres %s: %w", redactURL(dsn), err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(readConns + 4)
+		sqlDB.SetMaxIdleConns(readConns)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		st.w, st.r, st.dialect = db, db, Postgres
+		if err := st.Ping(ctx); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("store: connect to %s: %w", redactURL(dsn), err)
+		}
+		return st, nil
+	}
+
+	if dir := filepath.Dir(dsn); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create folder for %s: %w", dsn, err)
+		}
+	}
+	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+	}
+	wdb, _ := w.DB()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	st.w, st.dialect, st.path = w, SQLite, dsn
+	// Create the file and switch it to WAL before the readers open it.
+	if err := st.Ping(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+	}
+	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("store: open %s for reading: %w", dsn, err)
+	}
+	rdb, _ := r.DB()
+	rdb.SetMaxOpenConns(readConns)
+	rdb.SetMaxIdleConns(readConns)
+	st.r = r
+	return st, nil
+}
+
+// sqliteDSN builds the connection string for the mattn driver. The pragmas
+// live in the DSN, not in a one-off Exec, so that every connection the pool
+// opens later gets them too. Order matters:
+//   - _busy_timeout first: setting journal_mode needs a lock, and without a
+//     timeout a second process opening the file at the same moment fails at
+//     once with SQLITE_BUSY instead of waiting;
+//   - WAL lets readers run while the single writer commits;
+//   - synchronous=NORMAL is durable across application crashes in WAL mode
+//     (only an OS crash can lose the last commits) and much faster than FULL;
+//   - _txlock=immediate takes the write lock at BEGIN, so a transaction never
+//     fails half-way when it upgrades from read to write;
+//   - the reader pool is query-only, so a write sent to it by mistake fails
+//     loudly instead of racing the writer.
+func sqliteDSN(path string, readOnly bool) string {
+	dsn := "file:" + path + "?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on" +
+		"&_cache_size=-8000" // KiB per connection; keeps RSS inside the budget
+	if readOnly {
+		return dsn + "&_query_only=1"
+	}
+	return dsn + "&_txlock=immediate"
+}
+
+// Dialect returns the database engine.
+func (st *Store) Dialect() Dialect { return st.dialect }
+
+// Ping checks that the database answers a query on both pools.
+func (st *Store) Ping(ctx context.Context) error {
+	for _, db := range []*gorm.DB{st.w, st.r} {
+		if db == nil {
+			continue
+		}
+		var one int
+		if err := db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+			return fmt.Errorf("store: ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (st *Store) Close() error {
+	var errs []error
+	seen := map[*gorm.DB]bool{}
+	for _, db := range []*gorm.DB{st.r, st.w} {
+		if db == nil || seen[db] {
+			continue
+		}
+		seen[db] = true
+		if sqlDB, err := db.DB(); err == nil {
+			errs = append(errs, sqlDB.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Optimize runs SQLite's periodic housekeeping: refresh planner statistics
+// and truncate the WAL so it does not grow without bound. A no-op on
+// PostgreSQL, whose autovacuum does this.
+func (st *Store) Optimize(ctx context.Context) error {
+	if st.dialect != SQLite {
+		return nil
+	}
+	if err := st.w.WithContext(ctx).Exec("PRAGMA optimize").Error; err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
+	}
+	if err := st.w.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the live SQLite database to out with
+// VACUUM INTO, which reads one snapshot while writers carry on.
+func (st *Store) Backup(ctx context.Context, out string) error {
+	if st.dialect != SQLite {
+		return errors.New("store: backup copies a SQLite file; on PostgreSQL use pg_dump (docs/scaling.md)")
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("store: backup: %s already exists", out)
+	}
+	if err := st.w.WithContext(ctx).Exec("VACUUM INTO ?", out).Error; err != nil {
+		return fmt.Errorf("store: backup to %s: %w", out, err)
+	}
+	return nil
+}
+
+func redactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
+}
+
+// notFound maps GORM's not-found error to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Pragmas reads the SQLite settings of n connections of one pool, held open
+// together so that they really are n different connections. Tests use it to
+// prove the DSN reaches every connection; operators can use it to check.
+func (st *Store) Pragmas(ctx context.Context, reader bool, n int) ([]map[string]string, error) {
+	db := st.w
+	if reader {
+		db = st.r
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]string
+	for range n {
+		conn, err := sqlDB.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		p := map[string]string{}
+		for _, name := range []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous", "query_only"} {
+			var v string
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+				return nil, fmt.Errorf("store: pragma %s: %w", name, err)
+			}
+			p[name] = v
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

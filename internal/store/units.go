@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/kynangso/kynangso/internal/units"
+)
+
+// Unit is a row of units.
+type Unit struct {
+	Code              string `gorm:"primaryKey"`
+	Name              string
+	Level             string
+	ParentCode        *string
+	Path              string
+	Population        *int64
+	PopulationWorking *int64
+	PopulationYear    *int
+	Pilot             bool
+	Target            *int
+	CreatedAt         time.Time
+}
+
+// ImportUnits adds or updates units from a parsed list in one transaction.
+// A unit that already exists keeps its place: a file that gives an existing
+// code another level or parent is refused, because the 2022 and 2025 lists
+// reuse codes with other meanings and a database must hold only one of them.
+func (st *Store) ImportUnits(ctx context.Context, list []units.Unit, file string) (added, updated int, err error) {
+	err = st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var existing []Unit
+		if err := tx.Select("code", "level", "parent_code", "path").Find(&existing).Error; err != nil {
+			return err
+		}
+		known := make(map[string]units.Existing, len(existing))
+		old := make(map[string]Unit, len(existing))
+		for _, u := range existing {
+			known[u.Code] = units.Existing{Level: u.Level, Path: u.Path}
+			old[u.Code] = u
+		}
+		var errs []error
+		for _, u := range list {
+			o, ok := old[u.Code]
+			if !ok {
+				continue
+			}
+			if o.Level != u.Level || deref(o.ParentCode) != u.ParentCode {
+				errs = append(errs, units.RowError{File: file, Line: u.Line, Msg: fmt.Sprintf(
+					"unit %s is a %s under %q in the database but a %s under %q in the file; a database holds one official list, so import into a fresh database",
+					u.Code, o.Level, deref(o.ParentCode), u.Level, u.ParentCode)})
+			}
+			delete(known, u.Code) // its path is recomputed (unchanged) from the file
+		}
+		if len(errs) > 0 {
+			return errors.Join(errs...)
+		}
+		paths, err := units.Paths(list, known, file)
+		if err != nil {
+			return err
+		}
+		now := st.now()
+		for _, u := range list {
+			row := Unit{Code: u.Code, Name: u.Name, Level: u.Level, Path: paths[u.Code], CreatedAt: now}
+			if u.ParentCode != "" {
+				row.ParentCode = &u.ParentCode
+			}
+			if u.Population > 0 {
+				row.Population = &u.Population
+			}
+			cols := []string{"name"}
+			if row.Population != nil {
+				cols = append(cols, "population")
+			}
+			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "code"}}, DoUpdates: clause.AssignmentColumns(cols)}).Create(&row).Error; err != nil {
+				return fmt.Errorf("unit %s: %w", u.Code, err)
+			}
+			if _, ok := old[u.Code]; ok {
+				updated++
+			} else {
+				added++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return added, updated, nil
+}
+
+// UnitPatch changes the programme facts of a unit; nil fields are left alone.
+type UnitPatch struct {
+	Population        *int64
+	PopulationWorking *int64
+	PopulationYear    *int
+	Pilot             *bool
+	Target            *int
+}
+
+// UpdateUnit applies a patch to one unit.
+func (st *Store) UpdateUnit(ctx context.Context, code string, p UnitPatch) error {
+	set := map[string]any{}
+	if p.Population != nil {
+		set["population"] = *p.Population
+	}
+	if p.PopulationWorking != nil {
+		set["population_working"] = *p.PopulationWorking
+	}
+	if p.PopulationYear != nil {
+		set["population_year"] = *p.PopulationYear
+	}
+	if p.Pilot != nil {
+		set["pilot"] = *p.Pilot
+	}
+	if p.Target != nil {
+		set["target"] = *p.Target
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	res := st.w.WithContext(ctx).Model(&Unit{}).Where("code = ?", code).Updates(set)
+	if res.Error != nil {
+		return fmt.Errorf("store: update unit %s: %w", code, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// UnitByCode returns one unit.
+func (st *Store) UnitByCode(ctx context.Context, code string) (Unit, error) {
+	var u Unit
+	err := st.r.WithContext(ctx).Where("code = ?", code).Take(&u).Error
+	return u, notFound(err)
+}
+
+// ChildUnits returns the units directly under code, by name.
+func (st *Store) ChildUnits(ctx context.Context, code string) ([]Unit, error) {
+	var list []Unit
+	err := st.r.WithContext(ctx).Where("parent_code = ?", code).Order("name").Find(&list).Error
+	return list, err
+}
+
+// UnitsByLevel returns all units of one level, ordered by path so that the
+// units of one parent come together.
+func (st *Store) UnitsByLevel(ctx context.Context, level string) ([]Unit, error) {
+	var list []Unit
+	err := st.r.WithContext(ctx).Where("level = ?", level).Order("path").Find(&list).Error
+	return list, err
+}
+
+// CountUnits returns how many units the database holds.
+func (st *Store) CountUnits(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.r.WithContext(ctx).Model(&Unit{}).Count(&n).Error
+	return n, err
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
