@@ -1,0 +1,87 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestPrecedenceFlagThenEnvThenDefault(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantAddr string
+		wantDB   string
+		wantDemo bool
+	}{
+		{"defaults", nil, nil, "127.0.0.1:8080", "data/kynangso.db", false},
+		{"environment", nil, map[string]string{"KYNANGSO_ADDR": "127.0.0.1:9000", "KYNANGSO_DB": "/tmp/x.db", "KYNANGSO_DEMO": "true"}, "127.0.0.1:9000", "/tmp/x.db", true},
+		{"flag beats environment", []string{"--addr", "127.0.0.1:9100", "--demo=false"}, map[string]string{"KYNANGSO_ADDR": "127.0.0.1:9000", "KYNANGSO_DEMO": "true"}, "127.0.0.1:9100", "data/kynangso.db", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("serve", tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Addr != tt.wantAddr || c.DB != tt.wantDB || c.Demo != tt.wantDemo {
+				t.Errorf("got addr %s db %s demo %v", c.Addr, c.DB, c.Demo)
+			}
+		})
+	}
+}
+
+func TestBadValuesAreReportedByName(t *testing.T) {
+	tests := []struct {
+		name    string
+		command string
+		args    []string
+		env     map[string]string
+		want    string
+	}{
+		{"bad address", "serve", []string{"--addr", "localhost"}, nil, `--addr "localhost": use host:port`},
+		{"bad port", "serve", []string{"--addr", "127.0.0.1:99999"}, nil, "the port must be a number"},
+		{"content is not a folder", "serve", []string{"--content", "/no/such/folder"}, nil, `--content "/no/such/folder": not a folder`},
+		{"bad boolean in environment", "serve", nil, map[string]string{"KYNANGSO_DEMO": "yes please"}, `KYNANGSO_DEMO="yes please": use true or false`},
+		{"bad number in environment", "demo", nil, map[string]string{"KYNANGSO_LEARNERS": "many"}, `KYNANGSO_LEARNERS="many": use a whole number`},
+		{"too many learners", "demo", []string{"--learners", "-3"}, nil, "--learners -3"},
+		{"bad log format", "migrate", []string{"--log-format", "xml"}, nil, `--log-format "xml"`},
+		{"empty database", "migrate", []string{"--db", " "}, nil, "--db: give a SQLite file"},
+		{"import without file", "units import", nil, nil, "--file: give the CSV file"},
+		{"bad role", "user add", []string{"--username", "a", "--role", "boss", "--unit", "86"}, nil, `--role "boss"`},
+		{"backup without output", "backup", nil, nil, "backup needs the output file"},
+		{"unknown command", "launch", nil, nil, `unknown command "launch"`},
+		{"stray argument", "migrate", []string{"extra"}, nil, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.command, tt.args, env(tt.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v; want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpListsEnvironmentVariables(t *testing.T) {
+	var out strings.Builder
+	_, err := Load("serve", []string{"--help"}, env(nil), &out)
+	if err != ErrHelp {
+		t.Fatalf("err = %v, want ErrHelp", err)
+	}
+	for _, want := range []string{"KYNANGSO_ADDR", "KYNANGSO_DB", "KYNANGSO_CONTENT", "KYNANGSO_METRICS_TOKEN"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %s:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestBackupTakesOutputArgument(t *testing.T) {
+	c, err := Load("backup", []string{"--db", "a.db", "out.db"}, env(nil), io.Discard)
+	if err != nil || c.Out != "out.db" || c.DB != "a.db" {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+}
