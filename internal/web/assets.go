@@ -1,0 +1,103 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// asset is one file served under a fingerprinted URL, compressed once at
+// start-up instead of on every request.
+type asset struct {
+	name, hash, ctype string
+	data, gz          []byte
+}
+
+// assets serves a set of files at prefix/<hash>/<name>. The hash changes
+// whenever the file does, so a matching URL can be cached for a year.
+type assets struct {
+	prefix string
+	files  map[string]*asset
+}
+
+func newAssets(prefix string, files map[string][]byte) (*assets, error) {
+	a := &assets{prefix: prefix, files: map[string]*asset{}}
+	for name, data := range files {
+		sum := sha256.Sum256(data)
+		f := &asset{name: name, hash: hex.EncodeToString(sum[:5]), data: data, ctype: mime.TypeByExtension(path.Ext(name))}
+		if f.ctype == "" {
+			return nil, fmt.Errorf("web: unknown type of asset %s", name)
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+		if buf.Len() < len(data) {
+			f.gz = buf.Bytes()
+		}
+		a.files[name] = f
+	}
+	return a, nil
+}
+
+// staticFiles reads every file of an embedded folder.
+func staticFiles(fsys fs.FS) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) == ".go" {
+			return err
+		}
+		files[p], err = fs.ReadFile(fsys, p)
+		return err
+	})
+	return files, err
+}
+
+// url returns the fingerprinted URL of an asset. Templates call it as
+// {{asset "app.css"}}; an unknown name fails the render, which the template
+// tests catch.
+func (a *assets) url(name string) (string, error) {
+	f, ok := a.files[name]
+	if !ok {
+		return "", fmt.Errorf("web: no asset %q", name)
+	}
+	return a.prefix + f.hash + "/" + f.name, nil
+}
+
+// serve answers GET prefix/:hash/:name. An old hash still gets the current
+// file (a page cached before a deploy), but without the long cache header.
+func (a *assets) serve(c echo.Context) error {
+	f, ok := a.files[c.Param("name")]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	if c.Param("hash") == f.hash {
+		h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		h.Set(echo.HeaderCacheControl, "public, max-age=300")
+	}
+	h.Set("ETag", `"`+f.hash+`"`)
+	if strings.HasSuffix(f.name, ".svg") {
+		// An SVG opened directly must not run anything.
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	}
+	if c.Request().Header.Get("If-None-Match") == `"`+f.hash+`"` {
+		return c.NoContent(http.StatusNotModified)
+	}
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if f.gz != nil && strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, f.ctype, f.gz)
+	}
+	return c.Blob(http.StatusOK, f.ctype, f.data)
+}

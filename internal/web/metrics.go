@@ -1,0 +1,80 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kynangso/kynangso/internal/store"
+)
+
+// metrics is the server's own Prometheus registry: no global default
+// registry, so two servers in one test process never collide.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	quizzes  *prometheus.CounterVec
+	handler  http.Handler
+}
+
+func newMetrics(st *store.Store) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kynangso_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+	}, []string{"method", "route", "code"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kynangso_http_request_duration_seconds", Help: "Time to answer a request, by route pattern.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	m.quizzes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kynangso_quiz_submissions_total", Help: "Graded quiz submissions by outcome.",
+	}, []string{"outcome"})
+	up := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kynangso_database_up", Help: "1 when the database answered a ping within a second.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if st.Ping(ctx) != nil {
+			return 0
+		}
+		return 1
+	})
+	m.reg.MustRegister(m.requests, m.duration, m.quizzes, up,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return m
+}
+
+func (m *metrics) observe(method, route string, status int, took time.Duration) {
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(route).Observe(took.Seconds())
+}
+
+// metricsShow answers /metrics to clients on the loopback interface, or to
+// anyone with the configured bearer token. A request relayed by a proxy on
+// the same host carries X-Forwarded-For and needs the token.
+func (s *Server) metricsShow(c echo.Context) error {
+	r := c.Request()
+	allowed := false
+	if tok := s.cfg.MetricsToken; tok != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+tok)) == 1 {
+		allowed = true
+	} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil && r.Header.Get("X-Forwarded-For") == "" {
+		ip := net.ParseIP(host)
+		allowed = ip != nil && ip.IsLoopback()
+	}
+	if !allowed {
+		return echo.ErrForbidden
+	}
+	m := s.metrics
+	m.handler.ServeHTTP(c.Response(), r)
+	return nil
+}

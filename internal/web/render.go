@@ -1,0 +1,192 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kynangso/kynangso/internal/i18n"
+)
+
+// Page is what every page template receives, embedded in a per-page struct.
+// Translation goes through its methods, so each request renders in its own
+// language with templates that are shared and never cloned.
+type Page struct {
+	Lang      string
+	OtherLang string // the language the switch link offers
+	CSRF      string
+	Path      string // request path without query, for the language switch
+	Flash     string // message id shown once at the top, if any
+	loc       *i18n.Localizer
+}
+
+// T translates a message id with optional placeholder pairs.
+func (p Page) T(id string, kv ...any) string { return p.loc.T(id, kv...) }
+
+// N translates a counted message.
+func (p Page) N(id string, n int, kv ...any) string { return p.loc.N(id, n, kv...) }
+
+// renderer holds one parsed template set per page: the base layout, every
+// partial and that page. They are parsed once at start-up; a parse error
+// stops the server before it listens.
+type renderer struct {
+	pages map[string]*template.Template
+	pool  sync.Pool
+}
+
+func newRenderer(fsys fs.FS, funcs template.FuncMap) (*renderer, error) {
+	pages, err := fs.Glob(fsys, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	if len(pages) == 0 {
+		return nil, fmt.Errorf("web: no page templates found")
+	}
+	r := &renderer{pages: map[string]*template.Template{}, pool: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", p, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Render implements echo.Renderer. It renders into a pooled buffer and
+// writes nothing unless the template succeeds, so a template error becomes a
+// clean 500 page instead of half a page.
+func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no template %q", name)
+	}
+	buf := r.pool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 256<<10 { // do not keep oversized buffers alive
+			r.pool.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "base", data); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// fragment renders one named template of a page's set into HTML.
+func (r *renderer) fragment(page, name string, data any) (template.HTML, error) {
+	t, ok := r.pages[page]
+	if !ok {
+		return "", fmt.Errorf("web: no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("web: render %s/%s: %w", page, name, err)
+	}
+	return template.HTML(buf.String()), nil //nolint:gosec // output of html/template
+}
+
+// lessonFragments are the parts of a lesson page that are the same for
+// every visitor in one language: the article and the unanswered quiz. They
+// are rendered once at start-up, which makes a lesson page mostly a copy.
+type lessonFragments struct {
+	Article   template.HTML
+	Questions template.HTML
+}
+
+func fragmentKey(lang, module, lesson string) string { return lang + "/" + module + "/" + lesson }
+
+// renderFragments pre-renders every lesson in every language.
+func (s *Server) renderFragments(r *renderer) (map[string]*lessonFragments, error) {
+	out := map[string]*lessonFragments{}
+	for _, lang := range i18n.Languages() {
+		for _, m := range s.cur.Modules(lang) {
+			for i, l := range m.Lessons {
+				p := lessonPage{Page: Page{Lang: lang, loc: s.i18n.Localizer(lang)}, Module: m, Lesson: l, Number: i + 1}
+				var f lessonFragments
+				var err error
+				if f.Article, err = r.fragment("lesson", "article", p); err != nil {
+					return nil, err
+				}
+				if f.Questions, err = r.fragment("lesson", "questions", p); err != nil {
+					return nil, err
+				}
+				out[fragmentKey(lang, m.Slug, l.Slug)] = &f
+			}
+		}
+	}
+	return out, nil
+}
+
+// render writes a page with the standard headers for HTML.
+func (s *Server) render(c echo.Context, status int, name string, data any) error {
+	h := c.Response().Header()
+	// Pages carry a CSRF token and the visitor's progress: never share them
+	// between users through a cache.
+	h.Set(echo.HeaderCacheControl, "private, no-cache")
+	h.Add(echo.HeaderVary, "Cookie")
+	h.Add(echo.HeaderVary, "Accept-Language")
+	return c.Render(status, name, data)
+}
+
+// page builds the common part of every page's data.
+func (s *Server) page(c echo.Context) Page {
+	loc := localizer(c)
+	other := "en"
+	if loc.Lang == "en" {
+		other = "vi"
+	}
+	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: c.Request().URL.Path, loc: loc}
+}
+
+// templateFuncs are pure helpers; anything that depends on the request is
+// in the page data instead (see Page).
+func templateFuncs(a *assets) template.FuncMap {
+	vn := vietnamTime()
+	return template.FuncMap{
+		"asset": a.url,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(vn).Format("02/01/2006")
+		},
+		"pct": func(part, whole int) int {
+			if whole <= 0 {
+				return 0
+			}
+			return part * 100 / whole
+		},
+		"add": func(a, b int) int { return a + b },
+		"seq": func(n int) []int {
+			s := make([]int, n)
+			for i := range s {
+				s[i] = i + 1
+			}
+			return s
+		},
+	}
+}
+
+func vietnamTime() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil { // time/tzdata is linked in main; this is a last resort
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
+}
+
+// statusText is used by the error page when no message id fits.
+func statusText(code int) string { return http.StatusText(code) }

@@ -1,0 +1,153 @@
+// Package web is the HTTP face of Kỹ năng số: routes, middleware, handlers
+// and page rendering with html/template, on Echo. Handlers are methods on
+// Server, which receives every dependency in Deps; nothing is global. Rules
+// live in the domain packages (curriculum, progress), data in store.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kynangso/kynangso/internal/config"
+	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/i18n"
+	"github.com/kynangso/kynangso/internal/store"
+)
+
+// Deps are the dependencies of the web server, built by main.
+type Deps struct {
+	Store      *store.Store
+	Curriculum *curriculum.Catalog
+	I18n       *i18n.Bundle
+	Log        *slog.Logger
+	Config     config.Config
+	Templates  fs.FS // the templates folder (templates.FS in production)
+	Static     fs.FS // the static folder (static.FS in production)
+	Version    string
+	// NoFragmentCache renders lesson pages wholly per request. Tests use it
+	// to prove that the start-up cache produces the same pages.
+	NoFragmentCache bool
+}
+
+// Server is the application's HTTP server.
+type Server struct {
+	store   *store.Store
+	cur     *curriculum.Catalog
+	i18n    *i18n.Bundle
+	log     *slog.Logger
+	cfg     config.Config
+	version string
+
+	echo    *echo.Echo
+	handler http.Handler // echo behind compression
+	static  *assets
+	media   *assets
+	metrics *metrics
+
+	fragments map[string]*lessonFragments // by fragmentKey; nil when disabled
+}
+
+// New builds the server: it parses every template and fingerprints every
+// asset now, so a broken template stops start-up instead of a request.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil || d.Curriculum == nil || d.I18n == nil || d.Templates == nil || d.Static == nil {
+		return nil, errors.New("web: Store, Curriculum, I18n, Templates and Static are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{store: d.Store, cur: d.Curriculum, i18n: d.I18n, log: d.Log, cfg: d.Config, version: d.Version}
+
+	files, err := staticFiles(d.Static)
+	if err != nil {
+		return nil, fmt.Errorf("web: read static files: %w", err)
+	}
+	if s.static, err = newAssets("/static/", files); err != nil {
+		return nil, err
+	}
+	media := map[string][]byte{}
+	for _, m := range d.Curriculum.MediaFiles() {
+		media[m.Name] = m.Data
+	}
+	if s.media, err = newAssets(curriculum.MediaPrefix, media); err != nil {
+		return nil, err
+	}
+	rend, err := newRenderer(d.Templates, templateFuncs(s.static))
+	if err != nil {
+		return nil, err
+	}
+	if !d.NoFragmentCache {
+		if s.fragments, err = s.renderFragments(rend); err != nil {
+			return nil, err
+		}
+	}
+	s.metrics = newMetrics(d.Store)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Renderer = rend
+	e.HTTPErrorHandler = s.handleError
+	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.ReadTimeout = 30 * time.Second
+	e.Server.WriteTimeout = 60 * time.Second
+	e.Server.IdleTimeout = 120 * time.Second
+	s.echo = e
+	s.routes()
+	if s.handler, err = compress(e); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns the root HTTP handler, for tests and custom servers.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers requests on ln until ctx is cancelled, then stops taking new
+// connections and lets running requests finish (up to 15 seconds).
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := s.echo.Server
+	srv.Handler = s.handler
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	go s.housekeeping(ctx)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: finishing running requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// housekeeping runs the database's periodic maintenance while serving.
+func (s *Server) housekeeping(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.store.Optimize(ctx); err != nil {
+				s.log.Warn("housekeeping failed", "err", err)
+			}
+		}
+	}
+}
