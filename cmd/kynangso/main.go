@@ -1,0 +1,256 @@
+// Command kynangso is the Kỹ năng số server and its operator tools:
+//
+//	kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--content DIR] [--demo]
+//	kynangso migrate  [--db ...]
+//	kynangso demo     [--db ...] [--learners N]
+//	kynangso units import --file units.csv
+//	kynangso user add --username U --role admin|supervisor|trainer --unit CODE   (password on stdin)
+//	kynangso backup   --db ... OUT.db
+//
+// Every flag also reads KYNANGSO_<FLAG>. This file only wires things
+// together; the work happens in internal/.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on hosts without zoneinfo
+
+	"github.com/kynangso/kynangso/content"
+	"github.com/kynangso/kynangso/internal/auth"
+	"github.com/kynangso/kynangso/internal/config"
+	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/demo"
+	"github.com/kynangso/kynangso/internal/i18n"
+	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/units"
+	"github.com/kynangso/kynangso/internal/web"
+	"github.com/kynangso/kynangso/static"
+	"github.com/kynangso/kynangso/templates"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, config.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kynangso:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Kỹ năng số: digital skills for residents of pilot communes.
+
+Usage:
+  kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--content DIR] [--demo]
+  kynangso migrate  [--db ...]
+  kynangso demo     [--db ...] [--learners N]
+  kynangso units import --file units.csv
+  kynangso user add --username U --role admin|supervisor|trainer --unit CODE   (password on stdin)
+  kynangso backup   --db ... OUT.db
+  kynangso version
+
+"kynangso COMMAND --help" lists the flags and their KYNANGSO_* variables.
+`
+
+// run is main without the process: testable with its own args, environment
+// and streams. ctx is cancelled on SIGINT/SIGTERM.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	command, rest := args[0], args[1:]
+	if (command == "units" || command == "user") && len(rest) > 0 {
+		command, rest = command+" "+rest[0], rest[1:]
+	}
+	cfg, err := config.Load(command, rest, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	switch cfg.Command {
+	case "version":
+		fmt.Fprintln(stdout, "kynangso", version)
+		return nil
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	}
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch cfg.Command {
+	case "migrate":
+		return nil // openStore migrated
+	case "demo":
+		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners})
+		if err != nil {
+			return err
+		}
+		sum.Print(stdout, "http://127.0.0.1:8080")
+		return nil
+	case "units import":
+		return importUnits(ctx, st, cfg.File, stdout)
+	case "user add":
+		return addUser(ctx, st, cfg, stdin, stdout)
+	case "backup":
+		if err := st.Backup(ctx, cfg.Out); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "backup written to", cfg.Out)
+		return nil
+	}
+	return fmt.Errorf("command %q is not implemented", cfg.Command)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the database and applies pending migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DB, store.Options{Log: log})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "versions", strings.Join(applied, ","))
+	}
+	return st, nil
+}
+
+// loadContent validates the lessons before anything else starts, so a bad
+// lesson stops the server with file:line: reason.
+func loadContent(cfg config.Config) (*curriculum.Catalog, error) {
+	var fsys fs.FS = content.FS
+	name := "content"
+	if cfg.Content != "" {
+		fsys, name = os.DirFS(cfg.Content), cfg.Content
+	}
+	cat, err := curriculum.Load(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("content has problems:\n%w", err)
+	}
+	return cat, nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	start := time.Now()
+	cat, err := loadContent(cfg)
+	if err != nil {
+		return err
+	}
+	bundle, err := i18n.New(log)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if cfg.Demo {
+		if n, err := st.CountUnits(ctx); err != nil {
+			return err
+		} else if n == 0 {
+			fmt.Fprintln(stdout, "Empty database: loading demo data…")
+			if _, err := demo.Load(ctx, st, demo.Options{Learners: 200}); err != nil {
+				return err
+			}
+		}
+	}
+	srv, err := web.New(web.Deps{
+		Store: st, Curriculum: cat, I18n: bundle, Log: log, Config: cfg,
+		Templates: templates.FS, Static: static.FS, Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	if loaded, err := demo.Loaded(ctx, st); err == nil && loaded {
+		if sum, err := demo.Describe(ctx, st); err == nil {
+			sum.Print(stdout, base)
+		}
+	}
+	log.Info("serving", "url", base, "lessons", cat.LessonCount(), "db", st.Dialect(), "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Kỹ năng số is ready: %s\n", base)
+	return srv.Serve(ctx, ln)
+}
+
+func importUnits(ctx context.Context, st *store.Store, file string, stdout io.Writer) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	list, err := units.ParseCSV(f, file)
+	if err != nil {
+		return err
+	}
+	added, updated, err := st.ImportUnits(ctx, list, file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d units added, %d updated\n", file, added, updated)
+	return nil
+}
+
+func addUser(ctx context.Context, st *store.Store, cfg config.Config, stdin io.Reader, stdout io.Writer) error {
+	if _, err := st.UnitByCode(ctx, cfg.Unit); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("--unit %s: no such unit (import the unit list first)", cfg.Unit)
+		}
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	hash, err := auth.HashPassword(strings.TrimRight(line, "\r\n"), 0)
+	if err != nil {
+		return err
+	}
+	u := store.User{Username: cfg.Username, Role: cfg.Role, UnitCode: cfg.Unit, PasswordHash: hash}
+	if err := st.CreateUser(ctx, &u); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s, unit %s) created\n", u.Username, u.Role, u.UnitCode)
+	return nil
+}

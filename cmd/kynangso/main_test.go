@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kynangso/kynangso/internal/testutil"
+	"github.com/kynangso/kynangso/internal/testutil/assert"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), err
+}
+
+func TestOperatorCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+
+	_, err := runCmd(t, "", "migrate", "--db", db)
+	assert.NoErr(t, err)
+
+	out, err := runCmd(t, "", "demo", "--db", db, "--learners", "0")
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "Demo staff logins (password for all: kynangso-demo)", "admin", "trainer", "/join/CODE")
+
+	_, err = runCmd(t, "", "demo", "--db", db)
+	assert.True(t, err != nil && strings.Contains(err.Error(), "not empty"), "demo over existing data: %v", err)
+
+	villages := filepath.Join(dir, "villages.csv")
+	assert.NoErr(t, os.WriteFile(villages, []byte("code,name,level,parent_code\n29578-1,Ấp Phú Hòa,village,29578\n29578-2,,village,29578\n"), 0o600))
+	_, err = runCmd(t, "", "units", "import", "--db", db, "--file", villages)
+	assert.True(t, err != nil, "bad row accepted")
+	assert.Contains(t, err.Error(), villages+":3: name must be 1-120 characters")
+	assert.NoErr(t, os.WriteFile(villages, []byte("29578-1,Ấp Phú Hòa,village,29578\n"), 0o600))
+	out, err = runCmd(t, "", "units", "import", "--db", db, "--file", villages)
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "1 units added")
+
+	_, err = runCmd(t, "ngắn\n", "user", "add", "--db", db, "--username", "lan", "--role", "trainer", "--unit", "29578")
+	assert.True(t, err != nil && strings.Contains(err.Error(), "at least 10 characters"), "weak password accepted: %v", err)
+	_, err = runCmd(t, "mật-khẩu-đủ-dài\n", "user", "add", "--db", db, "--username", "lan", "--role", "trainer", "--unit", "99999")
+	assert.True(t, err != nil && strings.Contains(err.Error(), "no such unit"), "unknown unit accepted: %v", err)
+	out, err = runCmd(t, "mật-khẩu-đủ-dài\n", "user", "add", "--db", db, "--username", "lan", "--role", "trainer", "--unit", "29578")
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "user lan (trainer, unit 29578) created")
+
+	backup := filepath.Join(dir, "copy.db")
+	out, err = runCmd(t, "", "backup", "--db", db, backup)
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "backup written")
+	_, err = os.Stat(backup)
+	assert.NoErr(t, err)
+
+	out, err = runCmd(t, "", "version")
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "kynangso dev")
+	out, err = runCmd(t, "")
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "kynangso serve", "kynangso backup")
+}
+
+// writeContent copies the small test curriculum to a folder, as an author
+// working on lessons would have it.
+func writeContent(t *testing.T, edit func(dir string)) string {
+	t.Helper()
+	dir := t.TempDir()
+	fsys := testutil.MiniContent()
+	assert.NoErr(t, fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		assert.NoErr(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755))
+		return os.WriteFile(filepath.Join(dir, p), fsys[p].Data, 0o644)
+	}))
+	if edit != nil {
+		edit(dir)
+	}
+	return dir
+}
+
+func breakLesson(dir string) {
+	p := filepath.Join(dir, "vi", "internet", "01-bat-wifi.md")
+	data, _ := os.ReadFile(p)
+	_ = os.WriteFile(p, bytes.Replace(data, []byte("        correct: true\n"), nil, 1), 0o644)
+}
+
+func TestServeRefusesBrokenContent(t *testing.T) {
+	dir := writeContent(t, breakLesson)
+	_, err := runCmd(t, "", "serve", "--db", filepath.Join(t.TempDir(), "k.db"), "--content", dir, "--addr", "127.0.0.1:0")
+	assert.True(t, err != nil, "broken content served")
+	assert.Contains(t, err.Error(), filepath.Join(dir, "vi/internet/01-bat-wifi.md")+":16: question q1 has no correct option")
+}
+
+// buildBinary compiles kynangso once for the tests that run the real program.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "kynangso")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	assert.NoErr(t, cmd.Run())
+	return bin
+}
+
+func TestBinary(t *testing.T) {
+	bin := buildBinary(t)
+
+	t.Run("broken content exits non-zero with file:line", func(t *testing.T) {
+		dir := writeContent(t, breakLesson)
+		cmd := exec.Command(bin, "serve", "--db", filepath.Join(t.TempDir(), "k.db"), "--content", dir, "--addr", "127.0.0.1:0")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		exit, ok := err.(*exec.ExitError)
+		assert.True(t, ok && exit.ExitCode() == 1, "exit = %v", err)
+		assert.Contains(t, stderr.String(), "vi/internet/01-bat-wifi.md:16: question q1 has no correct option")
+	})
+
+	t.Run("serves demo data and stops gracefully on SIGTERM", func(t *testing.T) {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin, "serve", "--demo", "--db", filepath.Join(t.TempDir(), "data", "k.db"), "--addr", addr)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		assert.NoErr(t, cmd.Start())
+		waitHealthy(t, "http://"+addr)
+		res, err := http.Get("http://" + addr + "/")
+		assert.NoErr(t, err)
+		res.Body.Close()
+		assert.Equal(t, res.StatusCode, 200)
+
+		assert.NoErr(t, cmd.Process.Signal(syscall.SIGTERM))
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			assert.NoErr(t, err)
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("server did not stop after SIGTERM")
+		}
+		assert.Contains(t, stdout.String(), "Demo staff logins", "Kỹ năng số is ready: http://"+addr)
+		assert.Contains(t, stderr.String(), "shutting down")
+		// Request logs carry the route, never personal data or raw URLs.
+		assert.Contains(t, stderr.String(), `route=/`)
+	})
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	assert.NoErr(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s/healthz did not answer in time", base)
+}

@@ -1,0 +1,58 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kynangso/kynangso/internal/demo"
+	"github.com/kynangso/kynangso/internal/testutil"
+	"github.com/kynangso/kynangso/internal/testutil/assert"
+	"github.com/kynangso/kynangso/internal/units"
+)
+
+func TestDemoBuildsOnePilotPerDistrict(t *testing.T) {
+	st := testutil.NewDemoStore(t)
+	ctx := context.Background()
+	sum, err := demo.Describe(ctx, st)
+	assert.NoErr(t, err)
+
+	districts, err := st.UnitsByLevel(ctx, units.District)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(districts), 8)
+	communes, err := st.UnitsByLevel(ctx, units.Commune)
+	assert.NoErr(t, err)
+	pilots := map[string]int{}
+	for _, c := range communes {
+		if c.Pilot {
+			pilots[*c.ParentCode]++
+		}
+	}
+	assert.Equal(t, len(pilots), len(districts))
+	for d, n := range pilots {
+		assert.True(t, n == 1, "district %s has %d pilots", d, n)
+	}
+	assert.Equal(t, len(sum.Logins), 3+len(districts)) // admin, province and district supervisors, one trainer per pilot
+	assert.Equal(t, len(sum.Classes), 2*len(districts))
+
+	// Published figures only: the old province's 2019 census, not the merged 2025 one.
+	p, err := st.UnitByCode(ctx, "86")
+	assert.NoErr(t, err)
+	assert.Equal(t, *p.Population, int64(1022791))
+	assert.Equal(t, *p.PopulationYear, 2019)
+	c, err := st.UnitByCode(ctx, communes[0].Code)
+	assert.NoErr(t, err)
+	assert.True(t, c.Population == nil, "a commune got an invented population")
+
+	_, err = demo.Load(ctx, st, demo.Options{})
+	assert.ErrIs(t, err, demo.ErrNotEmpty)
+}
+
+func TestOfficialListsParse(t *testing.T) {
+	for _, year := range []int{2022, 2025} {
+		list, _, err := demo.OfficialUnits(year)
+		assert.NoErr(t, err)
+		assert.True(t, len(list) > 100, "%d: only %d units", year, len(list))
+		_, err = units.Paths(list, nil, "list")
+		assert.NoErr(t, err)
+	}
+}
