@@ -19,11 +19,16 @@ build: ## build bin/kynangso
 run: build ## build, migrate, load demo data into an empty data/kynangso.db and serve on 127.0.0.1:8080
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
-test: lint ## lint, then every test with the race detector
+test: lint node_modules/axe-core ## lint, then every test (race detector, real browser)
 	go test -race -count=1 -cover ./...
 
 test-short: ## quick tests for the inner loop (no binary, no browser)
 	go test -short -count=1 ./...
+
+# axe-core, injected into pages by the browser tests, pinned in package-lock.json.
+node_modules/axe-core: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 lint: ## go vet, gofmt and staticcheck
 	go vet ./...

@@ -1,0 +1,46 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestLessonFirstVisitBudget opens every lesson in a fresh browser (empty
+// cache) and counts what crosses the network, images below the fold
+// included: DESIGN §5 allows 40 KB gzip in at most 5 requests, and no fonts.
+func TestLessonFirstVisitBudget(t *testing.T) {
+	a := startApp(t)
+	const maxBytes, maxRequests = 40 << 10, 5
+	worst := 0.0
+	for _, m := range catalog.Modules("vi") {
+		for _, l := range m.Lessons {
+			path := "/modules/" + m.Slug + "/" + l.Slug
+			p := newPhone(t, a, m.Slug+"-"+l.Slug, phoneOpts{})
+			tr := p.record()
+			p.open(path, 200)
+			// Lazy illustrations count too: make them load now and wait.
+			eval[bool](p, `Promise.all([...document.images].map(i => {
+				i.loading = 'eager';
+				return (i.complete && i.naturalWidth) ? 1 : new Promise(r => { i.onload = i.onerror = r; });
+			})).then(() => true)`)
+			if err := chromedp.Do(p.ctx, chromedp.Sleep(200*time.Millisecond)); err != nil { // let the network events arrive
+				t.Fatal(err)
+			}
+			requests, total, fonts, urls := tr.summary()
+			images := eval[int](p, `document.images.length`)
+			if requests < 3+images {
+				t.Fatalf("%s: saw only %d requests for the page, its stylesheet, icon and %d images", path, requests, images)
+			}
+			if total > maxBytes || requests > maxRequests || fonts > 0 {
+				t.Errorf("%s: %d requests, %.0f bytes, %d fonts; budget %d requests, %d bytes, no fonts: %v", path, requests, total, fonts, maxRequests, maxBytes, urls)
+			}
+			worst = max(worst, total)
+			if testing.Verbose() {
+				t.Logf("%s: %d requests, %.1f KB", path, requests, total/1024)
+			}
+		}
+	}
+	t.Logf("heaviest first visit: %.1f KB", worst/1024)
+}
