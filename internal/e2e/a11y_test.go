@@ -49,10 +49,10 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 				t.Errorf("inputs without a label: %v", unlabelled)
 			}
 			small := eval[[]string](p, `[...document.querySelectorAll('main a, main button, main label, header a')]
-				.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height < 44 && getComputedStyle(e).display !== 'inline' })
+				.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height < 48 && getComputedStyle(e).display !== 'inline' })
 				.map(e => e.outerHTML.slice(0, 80))`)
 			if len(small) > 0 {
-				t.Errorf("tap targets lower than 44 px: %v", small)
+				t.Errorf("tap targets lower than 48 px: %v", small)
 			}
 			base := eval[float64](p, `parseFloat(getComputedStyle(document.body).fontSize)`)
 			if base < 18 {
