@@ -19,8 +19,12 @@ build: ## build bin/kynangso
 run: build ## build, migrate, load demo data into an empty data/kynangso.db and serve on 127.0.0.1:8080
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
-test: lint node_modules/axe-core ## lint, then every test (race detector, real browser)
+test: lint node_modules/axe-core ## lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
 	go test -race -count=1 -cover ./...
+	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
+	  echo "== the same suite on PostgreSQL"; \
+	  KYNANGSO_TEST_BACKEND=postgres go test -race -count=1 ./...; \
+	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
 
 test-short: ## quick tests for the inner loop (no binary, no browser)
 	go test -short -count=1 ./...

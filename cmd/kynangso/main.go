@@ -6,6 +6,8 @@
 //	kynangso units import --file units.csv
 //	kynangso user add --username U --role admin|supervisor|trainer --unit CODE   (password on stdin)
 //	kynangso backup   --db ... OUT.db
+//	kynangso export   --db ... OUT.jsonl        (whole database as JSON lines; - for stdout)
+//	kynangso import   --db ... IN.jsonl         (into an empty database, e.g. PostgreSQL)
 //
 // Every flag also reads KYNANGSO_<FLAG>. This file only wires things
 // together; the work happens in internal/.
@@ -65,6 +67,8 @@ Usage:
   kynangso units import --file units.csv
   kynangso user add --username U --role admin|supervisor|trainer --unit CODE   (password on stdin)
   kynangso backup   --db ... OUT.db
+  kynangso export   --db ... OUT.jsonl        whole database as JSON lines (- for stdout)
+  kynangso import   --db ... IN.jsonl         into an empty database (- for stdin)
   kynangso version
 
 "kynangso COMMAND --help" lists the flags and their KYNANGSO_* variables.
@@ -120,6 +124,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		fmt.Fprintln(stdout, "backup written to", cfg.Out)
 		return nil
+	case "export":
+		return exportDB(ctx, st, cfg.Out, stdout, stderr)
+	case "import":
+		return importDB(ctx, st, cfg.In, stdin, stdout)
 	}
 	return fmt.Errorf("command %q is not implemented", cfg.Command)
 }
@@ -253,4 +261,55 @@ func addUser(ctx context.Context, st *store.Store, cfg config.Config, stdin io.R
 	}
 	fmt.Fprintf(stdout, "user %s (%s, unit %s) created\n", u.Username, u.Role, u.UnitCode)
 	return nil
+}
+
+// exportDB writes the database to a file, or to stdout for "-", so that
+// `kynangso export --db a.db - | kynangso import --db postgres://… -` moves
+// a province from SQLite to PostgreSQL in one line.
+func exportDB(ctx context.Context, st *store.Store, out string, stdout, stderr io.Writer) error {
+	w := stdout
+	if out != "-" {
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // personal data: owner only
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	counts, err := st.Export(ctx, w)
+	if err != nil {
+		return err
+	}
+	report := stdout
+	if out == "-" {
+		report = stderr // keep stdout clean for the pipe
+	}
+	fmt.Fprintf(report, "exported %s\n", summarize(counts))
+	return nil
+}
+
+func importDB(ctx context.Context, st *store.Store, in string, stdin io.Reader, stdout io.Writer) error {
+	r := stdin
+	if in != "-" {
+		f, err := os.Open(in)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	counts, err := st.Import(ctx, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %s\n", summarize(counts))
+	return nil
+}
+
+func summarize(counts map[string]int) string {
+	var parts []string
+	for _, t := range store.Tables() {
+		parts = append(parts, fmt.Sprintf("%s %d", t, counts[t]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -27,7 +27,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
 
 func TestOperatorCommands(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "k.db")
+	db := testutil.NewDSN(t)
 
 	_, err := runCmd(t, "", "migrate", "--db", db)
 	assert.NoErr(t, err)
@@ -57,12 +57,30 @@ func TestOperatorCommands(t *testing.T) {
 	assert.NoErr(t, err)
 	assert.Contains(t, out, "user lan (trainer, unit 29578) created")
 
-	backup := filepath.Join(dir, "copy.db")
-	out, err = runCmd(t, "", "backup", "--db", db, backup)
+	if testutil.Backend() == "sqlite" {
+		backup := filepath.Join(dir, "copy.db")
+		out, err = runCmd(t, "", "backup", "--db", db, backup)
+		assert.NoErr(t, err)
+		assert.Contains(t, out, "backup written")
+		_, err = os.Stat(backup)
+		assert.NoErr(t, err)
+	}
+
+	// Export everything, then import it into a new database.
+	dump := filepath.Join(dir, "dump.jsonl")
+	out, err = runCmd(t, "", "export", "--db", db, dump)
 	assert.NoErr(t, err)
-	assert.Contains(t, out, "backup written")
-	_, err = os.Stat(backup)
+	assert.Contains(t, out, "exported units 117, users 12")
+	info, err := os.Stat(dump)
 	assert.NoErr(t, err)
+	assert.Equal(t, info.Mode().Perm(), os.FileMode(0o600)) // personal data: owner only
+	_, err = runCmd(t, "", "export", "--db", db, dump)
+	assert.True(t, err != nil, "export overwrote a file")
+	out, err = runCmd(t, "", "import", "--db", testutil.NewDSN(t), dump)
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "imported units 117, users 12")
+	_, err = runCmd(t, "", "import", "--db", db, dump)
+	assert.True(t, err != nil && strings.Contains(err.Error(), "empty database"), "import into a full database: %v", err)
 
 	out, err = runCmd(t, "", "version")
 	assert.NoErr(t, err)
@@ -133,7 +151,11 @@ func TestBinary(t *testing.T) {
 
 	t.Run("serves demo data and stops gracefully on SIGTERM", func(t *testing.T) {
 		addr := freeAddr(t)
-		cmd := exec.Command(bin, "serve", "--demo", "--db", filepath.Join(t.TempDir(), "data", "k.db"), "--addr", addr)
+		db := filepath.Join(t.TempDir(), "data", "k.db") // a folder that does not exist yet
+		if testutil.Backend() == "postgres" {
+			db = testutil.NewDSN(t)
+		}
+		cmd := exec.Command(bin, "serve", "--demo", "--db", db, "--addr", addr)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		assert.NoErr(t, cmd.Start())

@@ -35,12 +35,13 @@ type Config struct {
 	Username string // user add
 	Role     string // user add
 	Unit     string // user add: unit code
-	Out      string // backup: output file
+	Out      string // backup, export: output file ("-" is standard output for export)
+	In       string // import: input file ("-" is standard input)
 }
 
 // Commands lists the subcommands, as typed.
 func Commands() []string {
-	return []string{"serve", "migrate", "demo", "units import", "user add", "backup", "version"}
+	return []string{"serve", "migrate", "demo", "units import", "user add", "backup", "export", "import", "version"}
 }
 
 // ErrHelp is returned when -h or --help was asked for; usage was printed.
@@ -98,7 +99,7 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		str(&c.Role, "role", "", "admin, supervisor or trainer")
 		str(&c.Unit, "unit", "", "code of the unit the account belongs to")
 		logging()
-	case "backup":
+	case "backup", "export", "import":
 		db()
 		logging()
 	case "version":
@@ -112,8 +113,13 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		return c, err
 	}
 	rest := fs.Args()
-	if command == "backup" && len(rest) == 1 {
-		c.Out, rest = rest[0], nil
+	if len(rest) == 1 {
+		switch command {
+		case "backup", "export":
+			c.Out, rest = rest[0], nil
+		case "import":
+			c.In, rest = rest[0], nil
+		}
 	}
 	if len(rest) > 0 {
 		return c, fmt.Errorf("unexpected argument %q", rest[0])
@@ -170,6 +176,14 @@ func (c Config) Validate() error {
 	case "backup":
 		if c.Out == "" {
 			bad("backup needs the output file: kynangso backup --db FILE OUT.db")
+		}
+	case "export":
+		if c.Out == "" {
+			bad("export needs the output file (or - for standard output): kynangso export --db FILE OUT.jsonl")
+		}
+	case "import":
+		if c.In == "" {
+			bad("import needs the input file (or - for standard input): kynangso import --db URL IN.jsonl")
 		}
 	}
 	return errors.Join(errs...)

@@ -85,3 +85,17 @@ func TestBackupTakesOutputArgument(t *testing.T) {
 		t.Fatalf("got %+v, %v", c, err)
 	}
 }
+
+func TestExportImportArguments(t *testing.T) {
+	c, err := Load("export", []string{"--db", "a.db", "-"}, env(nil), io.Discard)
+	if err != nil || c.Out != "-" {
+		t.Fatalf("export: %+v, %v", c, err)
+	}
+	c, err = Load("import", []string{"--db", "postgres://x@h/db", "in.jsonl"}, env(nil), io.Discard)
+	if err != nil || c.In != "in.jsonl" {
+		t.Fatalf("import: %+v, %v", c, err)
+	}
+	if _, err := Load("import", []string{"--db", "a.db"}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "import needs the input file") {
+		t.Errorf("import without a file: %v", err)
+	}
+}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/kynangso/kynangso/content"
 	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/testutil"
 )
 
 // The shared pieces of one test run, set up once in TestMain: the binary,
@@ -139,7 +140,7 @@ func startApp(t *testing.T) *app {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	a := &app{base: "http://" + addr, db: filepath.Join(t.TempDir(), "k.db")}
+	a := &app{base: "http://" + addr, db: testutil.NewDSN(t)}
 	cmd := exec.Command(binPath, "serve", "--demo", "--db", a.db, "--addr", addr)
 	cmd.Env = append(os.Environ(), "KYNANGSO_LOG_LEVEL=warn")
 	var stdout, stderr syncBuffer

@@ -69,30 +69,47 @@ func (st *Store) Migrate(ctx context.Context) ([]string, error) {
 		applied_at {{time}} NOT NULL)`)).Error; err != nil {
 		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
-	done, err := st.AppliedMigrations(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var applied []string
 	for _, m := range all {
-		if done[m.Version] {
-			continue
-		}
+		ran := false
+		// One transaction per migration that first takes the migration lock
+		// and then checks the record, so two servers starting at once apply
+		// each migration exactly once: on SQLite the writer's BEGIN
+		// IMMEDIATE is the lock, on PostgreSQL an advisory lock.
 		err := db.Transaction(func(tx *gorm.DB) error {
+			if st.dialect == Postgres {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
 			for _, stmt := range splitStatements(st.dialect.dialectSQL(m.SQL)) {
 				if err := tx.Exec(stmt).Error; err != nil {
 					return fmt.Errorf("%w\n%s", err, stmt)
 				}
 			}
+			ran = true
 			return tx.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.Version, st.now()).Error
 		})
 		if err != nil {
 			return applied, fmt.Errorf("store: migration %s: %w", m.Version, err)
 		}
-		applied = append(applied, m.Version)
+		if ran {
+			applied = append(applied, m.Version)
+		}
 	}
 	return applied, nil
 }
+
+// migrationLockKey is the PostgreSQL advisory lock held while migrating
+// (an arbitrary constant: "kns" in ASCII).
+const migrationLockKey = 0x6b6e73
 
 // AppliedMigrations returns the versions recorded in schema_migrations.
 func (st *Store) AppliedMigrations(ctx context.Context) (map[string]bool, error) {

@@ -70,15 +70,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	st := &Store{now: opts.Now}
-	if st.now == nil {
-		st.now = func() time.Time { return time.Now().UTC() }
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	// Microseconds, UTC: PostgreSQL keeps no finer time, so both engines
+	// store and return the same instant.
+	st := &Store{now: func() time.Time { return clock().UTC().Truncate(time.Microsecond) }}
 	cfg := func() *gorm.Config {
 		return &gorm.Config{
 			SkipDefaultTransaction: true,
 			PrepareStmt:            true,
-			NowFunc:                func() time.Time { return st.now().UTC() },
+			NowFunc:                st.now,
 			Logger: logger.NewSlogLogger(opts.Log, logger.Config{
 				LogLevel:                  logger.Warn,
 				SlowThreshold:             250 * time.Millisecond,

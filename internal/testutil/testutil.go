@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,11 +30,11 @@ import (
 	"github.com/kynangso/kynangso/templates"
 )
 
-// NewStore opens a fresh SQLite database file under t.TempDir() with every
-// migration applied. A file, not :memory:, so WAL is really exercised.
+// NewStore opens a fresh database (see NewDSN) with every migration
+// applied. On SQLite it is a file, not :memory:, so WAL is really exercised.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), store.Options{})
+	st, err := store.Open(context.Background(), NewDSN(t), store.Options{})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
