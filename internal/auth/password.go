@@ -40,3 +40,19 @@ func HashPassword(password string, cost int) (string, error) {
 func CheckPassword(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
+
+// PINCost is the bcrypt cost for a learner's 4-digit PIN. Ten thousand
+// PINs fall to any hash offline; what protects a PIN is the throttle on
+// /resume, so the cost only needs to make a stolen table slow to read.
+const PINCost = 10
+
+// HashPIN hashes a learner's PIN (validated as four digits by the caller).
+func HashPIN(pin string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pin), PINCost)
+	return string(h), err
+}
+
+// CheckPIN tells whether pin matches hash.
+func CheckPIN(hash, pin string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pin)) == nil
+}

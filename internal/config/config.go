@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -28,6 +29,8 @@ type Config struct {
 	Learners      int    // demo: how many demo learners
 	MetricsToken  string // serve: bearer token for /metrics from non-loopback clients
 	SecureCookies bool   // serve: mark cookies Secure (behind HTTPS)
+	TrustProxy    bool   // serve: take client addresses from X-Forwarded-For (behind a reverse proxy)
+	BaseURL       string // serve: public address printed on certificates ("" = the request's host)
 	LogFormat     string // "text" or "json"
 	LogLevel      string // "debug", "info", "warn", "error"
 
@@ -81,6 +84,8 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		boolean(&c.Demo, "demo", false, "load demo data when the database is empty")
 		str(&c.MetricsToken, "metrics-token", "", "bearer token that opens /metrics to non-loopback clients")
 		boolean(&c.SecureCookies, "secure-cookies", false, "send cookies only over HTTPS (set this behind TLS)")
+		boolean(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your own reverse proxy)")
+		str(&c.BaseURL, "base-url", "", "public address, e.g. https://kynangso.vinhlong.gov.vn, printed in certificate QR codes")
 		logging()
 	case "migrate":
 		db()
@@ -153,6 +158,11 @@ func (c Config) Validate() error {
 		if c.Content != "" {
 			if st, err := os.Stat(c.Content); err != nil || !st.IsDir() {
 				bad("--content %q: not a folder", c.Content)
+			}
+		}
+		if c.BaseURL != "" {
+			if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" {
+				bad("--base-url %q: give scheme and host only, e.g. https://kynangso.example.vn", c.BaseURL)
 			}
 		}
 	case "demo":

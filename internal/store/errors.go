@@ -11,6 +11,9 @@ import (
 // isUniqueViolation tells whether err is a unique-constraint failure on
 // either engine.
 func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on hosts without zoneinfo
 
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
@@ -56,6 +57,7 @@ type Store struct {
 	dialect Dialect
 	path    string // SQLite file, for backups and messages
 	now     func() time.Time
+	loc     *time.Location // Vietnam, for the day an event is counted on
 }
 
 // IsPostgresURL tells whether dsn names a PostgreSQL server rather than a
@@ -77,6 +79,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	// Microseconds, UTC: PostgreSQL keeps no finer time, so both engines
 	// store and return the same instant.
 	st := &Store{now: func() time.Time { return clock().UTC().Truncate(time.Microsecond) }}
+	var err error
+	if st.loc, err = time.LoadLocation("Asia/Ho_Chi_Minh"); err != nil {
+		return nil, fmt.Errorf("store: time zone: %w", err)
+	}
 	cfg := func() *gorm.Config {
 		return &gorm.Config{
 			SkipDefaultTransaction: true,

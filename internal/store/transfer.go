@@ -19,7 +19,7 @@ import (
 // rows can be copied in this order without breaking a foreign key. A test
 // checks it against the schema, so a new migration cannot forget a table.
 func Tables() []string {
-	return []string{"units", "users", "classes", "settings"}
+	return []string{"units", "users", "classes", "settings", "learners", "progress", "attempts", "certificates", "sessions", "throttles", "daily_counts"}
 }
 
 // exportHeader opens an export: what wrote it and which migrations its
@@ -138,8 +138,12 @@ func orderColumn(table string) string {
 	switch table {
 	case "units":
 		return "path" // parents before children
-	case "settings":
+	case "settings", "throttles":
 		return "name"
+	case "progress":
+		return "learner_id, module, lesson"
+	case "daily_counts":
+		return "unit_code, day"
 	}
 	return "id"
 }
@@ -170,6 +174,9 @@ func (st *Store) Import(ctx context.Context, r io.Reader) (map[string]int, error
 		}
 	}
 	counts := map[string]int{}
+	for _, t := range Tables() {
+		counts[t] = 0
+	}
 	err = st.w.WithContext(ctx).Session(&gorm.Session{PrepareStmt: false}).Transaction(func(tx *gorm.DB) error {
 		for _, table := range Tables() {
 			var n int64
@@ -254,10 +261,7 @@ func (st *Store) resetSequences(tx *gorm.DB) error {
 	if st.dialect != Postgres {
 		return nil
 	}
-	for _, table := range Tables() {
-		if orderColumn(table) != "id" {
-			continue
-		}
+	for _, table := range []string{"users", "classes", "learners", "attempts", "certificates"} { // tables with {{id}}
 		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT MAX(id) FROM %s), 0) + 1, false)", table, table)
 		if err := tx.Exec(q).Error; err != nil {
 			return fmt.Errorf("reset id sequence of %s: %w", table, err)

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -120,8 +121,9 @@ type Client struct {
 	t      testing.TB
 	base   string
 	http   *http.Client
+	mu     sync.Mutex // guards csrf: concurrency tests share a client
 	csrf   string
-	Header http.Header // sent with every request
+	Header http.Header // sent with every request; set before use
 }
 
 // Client returns a new client with an empty cookie jar.
@@ -158,7 +160,9 @@ func (c *Client) Do(req *http.Request) Response {
 		c.t.Fatalf("read %s: %v", req.URL, err)
 	}
 	if m := csrfInput.FindSubmatch(body); m != nil {
+		c.mu.Lock()
 		c.csrf = string(m[1])
+		c.mu.Unlock()
 	}
 	return Response{Status: res.StatusCode, Header: res.Header, Body: string(body)}
 }
@@ -177,9 +181,12 @@ func (c *Client) Get(path string) Response {
 // carries its own _csrf.
 func (c *Client) Post(path string, form url.Values) Response {
 	c.t.Helper()
-	if _, ok := form["_csrf"]; !ok && c.csrf != "" {
+	c.mu.Lock()
+	token := c.csrf
+	c.mu.Unlock()
+	if _, ok := form["_csrf"]; !ok && token != "" {
 		form = cloneValues(form)
-		form.Set("_csrf", c.csrf)
+		form.Set("_csrf", token)
 	}
 	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -187,6 +194,23 @@ func (c *Client) Post(path string, form url.Values) Response {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return c.Do(req)
+}
+
+// Follow fetches the page a 303 response points to, as a browser would
+// after submitting a form; it fails the test if res is not a redirect.
+func (c *Client) Follow(res Response) Response {
+	c.t.Helper()
+	loc := res.Header.Get("Location")
+	if res.Status != http.StatusSeeOther || loc == "" {
+		c.t.Fatalf("want a 303 redirect, got %d (Location %q):\n%.2000s", res.Status, loc, res.Body)
+	}
+	return c.Get(loc)
+}
+
+// PostFollow submits a form and follows its redirect.
+func (c *Client) PostFollow(path string, form url.Values) Response {
+	c.t.Helper()
+	return c.Follow(c.Post(path, form))
 }
 
 func cloneValues(v url.Values) url.Values {

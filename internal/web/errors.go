@@ -37,6 +37,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case http.StatusTooManyRequests:
 		title, msg = "error.title_too_many", "error.too_many"
 	}
+	if errors.Is(err, errCertificateUnknown) {
+		title, msg = "error.title_certificate_unknown", "error.certificate_unknown"
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "id", requestID(c), "route", c.Path(), "err", err)
 	}

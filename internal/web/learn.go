@@ -1,27 +1,52 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/progress"
+	"github.com/kynangso/kynangso/internal/store"
 )
 
 type homePage struct {
 	Page
-	Modules []*curriculum.Module
+	Modules []moduleProgress // Summary is empty for visitors
 }
 
-// home lists the six modules.
+// home lists the six modules, with the learner's progress.
 func (s *Server) home(c echo.Context) error {
-	p := homePage{Page: s.page(c), Modules: s.cur.Modules(localizer(c).Lang)}
+	p := homePage{Page: s.page(c)}
+	m, err := s.progressMap(c)
+	if err != nil {
+		return err
+	}
+	p.Modules = s.moduleProgress(p.Page, m)
 	return s.render(c, http.StatusOK, "home", p)
+}
+
+// progressMap returns the signed-in learner's records (empty for visitors).
+func (s *Server) progressMap(c echo.Context) (progress.Map, error) {
+	l := currentLearner(c)
+	if l == nil {
+		return progress.Map{}, nil
+	}
+	return s.store.ProgressMap(c.Request().Context(), l.ID)
 }
 
 type modulePage struct {
 	Page
-	Module *curriculum.Module
+	Module   *curriculum.Module
+	Progress progress.Map
+	Summary  moduleProgress
+}
+
+// Status returns a lesson's status for the template.
+func (p modulePage) Status(lesson string) progress.Status {
+	return p.Progress.Lesson(p.Module.Slug, lesson)
 }
 
 // moduleShow lists the lessons of one module.
@@ -30,7 +55,14 @@ func (s *Server) moduleShow(c echo.Context) error {
 	if !ok {
 		return echo.ErrNotFound
 	}
-	return s.render(c, http.StatusOK, "module", modulePage{Page: s.page(c), Module: m})
+	pm, err := s.progressMap(c)
+	if err != nil {
+		return err
+	}
+	p := modulePage{Page: s.page(c), Module: m, Progress: pm}
+	p.Summary = moduleProgress{Module: m, Summary: pm.Module(m.Slug, lessonSlugs(m))}
+	p.Summary.Label = progressLabel(p.Page, p.Summary.Summary)
+	return s.render(c, http.StatusOK, "module", p)
 }
 
 type lessonPage struct {
@@ -39,9 +71,13 @@ type lessonPage struct {
 	Lesson     *curriculum.Lesson
 	Number     int // 1-based position in the module
 	Prev, Next *curriculum.Lesson
+	Status     progress.Status
 	Answers    map[string]string // kept when the quiz is re-shown
 	Missing    map[string]bool   // questions left unanswered
+	Submission string            // nonce of this quiz form: a double tap records one attempt
 	Result     *curriculum.Result
+	Saved      bool             // the result is stored with the learner's record
+	ModuleDone bool             // this result completed the module
 	Cached     *lessonFragments // pre-rendered article and blank quiz, when they apply
 }
 
@@ -67,18 +103,35 @@ func (s *Server) lessonPageFor(c echo.Context) (lessonPage, error) {
 	return p, nil
 }
 
-// lessonShow renders a lesson with its quiz.
+// lessonShow renders a lesson with its quiz. A learner's first visit marks
+// the lesson as started.
 func (s *Server) lessonShow(c echo.Context) error {
 	p, err := s.lessonPageFor(c)
 	if err != nil {
 		return err
 	}
+	if l := currentLearner(c); l != nil {
+		pm, err := s.progressMap(c)
+		if err != nil {
+			return err
+		}
+		p.Status = pm.Lesson(p.Module.Slug, p.Lesson.Slug)
+		if p.Status == progress.NotStarted {
+			if err := s.store.MarkStarted(c.Request().Context(), l.ID, p.Module.Slug, p.Lesson.Slug); err != nil {
+				return err
+			}
+		}
+	}
+	p.Submission = newNonce()
 	p.Cached = s.fragments[fragmentKey(p.Lang, p.Module.Slug, p.Lesson.Slug)]
 	return s.render(c, http.StatusOK, "lesson", p)
 }
 
 // quizPost grades a submitted quiz. An incomplete form is shown again (422)
-// with the answers given so far and a note on each unanswered question.
+// with the answers given so far and a note on each unanswered question. A
+// complete one is saved (with the learner's record, or in the session until
+// they register) and the visitor is sent to the result (303), so reloading
+// the result never submits twice.
 func (s *Server) quizPost(c echo.Context) error {
 	p, err := s.lessonPageFor(c)
 	if err != nil {
@@ -92,6 +145,10 @@ func (s *Server) quizPost(c echo.Context) error {
 	for _, q := range p.Lesson.Quiz {
 		p.Answers[q.ID] = form.Get(q.ID)
 	}
+	p.Submission = form.Get("_sub")
+	if p.Submission == "" {
+		p.Submission = newNonce()
+	}
 	r := p.Lesson.Grade(p.Answers)
 	if len(r.Missing) > 0 {
 		p.Missing = map[string]bool{}
@@ -101,11 +158,97 @@ func (s *Server) quizPost(c echo.Context) error {
 		s.metrics.quizzes.WithLabelValues("incomplete").Inc()
 		return s.render(c, http.StatusUnprocessableEntity, "lesson", p)
 	}
+	attempt := pendingAttempt{Module: p.Module.Slug, Lesson: p.Lesson.Slug, Choices: r.Choices(), Submission: p.Submission, At: time.Now()}
+	if l := currentLearner(c); l != nil {
+		if _, err := s.saveAttempt(c, *l, attempt); err != nil {
+			return err
+		}
+	} else {
+		sess := currentSession(c)
+		sess.data.keep(attempt)
+		if err := s.saveSession(c); err != nil {
+			return err
+		}
+	}
 	outcome := "failed"
 	if r.Passed {
 		outcome = "passed"
 	}
 	s.metrics.quizzes.WithLabelValues(outcome).Inc()
+	return c.Redirect(http.StatusSeeOther, p.Path+"/result")
+}
+
+// saveAttempt records an attempt for a learner, re-grading it against the
+// current lesson, and issues the module and programme certificates it earns.
+func (s *Server) saveAttempt(c echo.Context, l store.Learner, a pendingAttempt) (store.AttemptResult, error) {
+	ctx := c.Request().Context()
+	lesson, ok := s.cur.Lesson("vi", a.Module, a.Lesson)
+	if !ok {
+		return store.AttemptResult{}, nil // a lesson removed since: nothing to record
+	}
+	r := lesson.Grade(a.Choices)
+	res, err := s.store.RecordAttempt(ctx, store.AttemptInput{
+		LearnerID: l.ID, UnitCode: l.UnitCode, Module: a.Module, Lesson: a.Lesson, Choices: r.Choices(),
+		Score: r.Score, Total: r.Total, Passed: r.Passed, Submission: a.Submission, At: a.At,
+	})
+	if err != nil || !res.NewlyCompleted {
+		return res, err
+	}
+	return res, s.issueCertificates(c, l, a.Module)
+}
+
+// issueCertificates gives the module certificate when all its lessons are
+// completed, and the programme certificate when all modules are.
+func (s *Server) issueCertificates(c echo.Context, l store.Learner, module string) error {
+	ctx := c.Request().Context()
+	pm, err := s.store.ProgressMap(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	all := map[string][]string{}
+	for _, m := range s.cur.Modules("vi") {
+		all[m.Slug] = lessonSlugs(m)
+	}
+	if pm.Module(module, all[module]).Status != progress.Completed {
+		return nil
+	}
+	if _, err := s.store.IssueCertificate(ctx, l, store.CertModule, module); err != nil {
+		return err
+	}
+	if _, complete := pm.Programme(all); complete {
+		_, err = s.store.IssueCertificate(ctx, l, store.CertProgramme, "")
+	}
+	return err
+}
+
+// quizResult shows the last graded attempt at a lesson, with the
+// explanation of every option.
+func (s *Server) quizResult(c echo.Context) error {
+	p, err := s.lessonPageFor(c)
+	if err != nil {
+		return err
+	}
+	var choices map[string]string
+	if l := currentLearner(c); l != nil {
+		a, err := s.store.LastAttempt(c.Request().Context(), l.ID, p.Module.Slug, p.Lesson.Slug)
+		if errors.Is(err, store.ErrNotFound) {
+			return c.Redirect(http.StatusSeeOther, p.Path+"#quiz")
+		}
+		if err != nil {
+			return err
+		}
+		choices, p.Saved = a.Choices(), true
+		pm, err := s.progressMap(c)
+		if err != nil {
+			return err
+		}
+		p.ModuleDone = pm.Module(p.Module.Slug, lessonSlugs(p.Module)).Status == progress.Completed
+	} else if pa := currentSession(c).data.pending(p.Module.Slug, p.Lesson.Slug); pa != nil {
+		choices = pa.Choices
+	} else {
+		return c.Redirect(http.StatusSeeOther, p.Path+"#quiz")
+	}
+	r := p.Lesson.Grade(choices)
 	p.Result = &r
 	return s.render(c, http.StatusOK, "quiz_result", p)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kynangso/kynangso/internal/i18n"
+	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/validate"
 )
 
 // Page is what every page template receives, embedded in a per-page struct.
@@ -24,13 +26,31 @@ type Page struct {
 	Lang      string
 	OtherLang string // the language the switch link offers
 	CSRF      string
-	Path      string // request path without query, for the language switch
-	Flash     string // message id shown once at the top, if any
+	Path      string         // request path without query, for the language switch
+	Flash     string         // message id shown once at the top, if any
+	Learner   *store.Learner // the signed-in resident, or nil
+	NoIndex   bool           // ask search engines not to index (pages with a person's name)
 	loc       *i18n.Localizer
 }
 
 // T translates a message id with optional placeholder pairs.
 func (p Page) T(id string, kv ...any) string { return p.loc.T(id, kv...) }
+
+// Msg translates a validation message.
+func (p Page) Msg(m *validate.Msg) string { return p.loc.T(m.ID, m.Args...) }
+
+// Summary is what the alert at the top of a returned form says: the
+// problems of the whole form, then how many fields need a look.
+func (p Page) Summary(f validate.Form) []string {
+	var out []string
+	for _, m := range f.FormErrors {
+		out = append(out, p.loc.T(m.ID, m.Args...))
+	}
+	if n := len(f.FieldErrors); n > 0 {
+		out = append(out, p.loc.N("form.error.summary", n))
+	}
+	return out
+}
 
 // N translates a counted message.
 func (p Page) N(id string, n int, kv ...any) string { return p.loc.N(id, n, kv...) }
@@ -148,7 +168,28 @@ func (s *Server) page(c echo.Context) Page {
 	if loc.Lang == "en" {
 		other = "vi"
 	}
-	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: c.Request().URL.Path, loc: loc}
+	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: c.Request().URL.Path, loc: loc,
+		Learner: currentLearner(c), Flash: s.takeFlash(c)}
+}
+
+// flashCookie carries a one-time message id across a redirect. Only ids
+// under "flash." are honoured, so the cookie cannot inject text.
+const flashCookie = "flash"
+
+// flash shows a message on the next page the visitor sees.
+func (s *Server) flash(c echo.Context, id string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: id, Path: "/", MaxAge: 60, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+}
+
+func (s *Server) takeFlash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || !strings.HasPrefix(ck.Value, "flash.") {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	return ck.Value
 }
 
 // templateFuncs are pure helpers; anything that depends on the request is
@@ -169,7 +210,16 @@ func templateFuncs(a *assets) template.FuncMap {
 			}
 			return part * 100 / whole
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":  func(a, b int) int { return a + b },
+		"list": func(s ...string) []string { return s },
+		// code shows a personal or certificate code in groups, as printed:
+		// "K7M9PQR" → "K7M-9PQR".
+		"code": func(s string) string {
+			if len(s) < 6 {
+				return s
+			}
+			return s[:len(s)/2] + "-" + s[len(s)/2:]
+		},
 		"seq": func(n int) []int {
 			s := make([]int, n)
 			for i := range s {

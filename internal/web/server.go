@@ -53,6 +53,7 @@ type Server struct {
 	metrics *metrics
 
 	fragments map[string]*lessonFragments // by fragmentKey; nil when disabled
+	secret    []byte                      // keys client identities for throttling; shared through the database
 }
 
 // New builds the server: it parses every template and fingerprints every
@@ -90,11 +91,23 @@ func New(d Deps) (*Server, error) {
 		}
 	}
 	s.metrics = newMetrics(d.Store)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.secret, err = d.Store.Secret(ctx, "client_key"); err != nil {
+		return nil, err
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = rend
 	e.HTTPErrorHandler = s.handleError
+	// Client addresses come from the connection unless the operator says a
+	// reverse proxy in front sets X-Forwarded-For; otherwise anyone could
+	// dodge the per-client throttle by sending that header.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if d.Config.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.ReadTimeout = 30 * time.Second
 	e.Server.WriteTimeout = 60 * time.Second
@@ -145,6 +158,7 @@ func (s *Server) housekeeping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.sweepSessions(ctx)
 			if err := s.store.Optimize(ctx); err != nil {
 				s.log.Warn("housekeeping failed", "err", err)
 			}

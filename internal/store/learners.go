@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/kynangso/kynangso/internal/codes"
+)
+
+// Learner is a resident who saves progress. No email, no password, never an
+// ID-card number (DESIGN §3).
+type Learner struct {
+	ID           int64
+	Code         string
+	Name         string
+	BirthYear    int
+	UnitCode     string
+	Village      *string
+	Gender       *string
+	Phone        *string
+	PinHash      *string
+	ClassID      *int64
+	Submission   *string
+	ConsentAt    time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	LastActiveAt time.Time
+}
+
+// LearnerCodeLength is the length of a personal code: 31^7 ≈ 27 billion
+// codes, and few enough characters to copy from paper.
+const LearnerCodeLength = 7
+
+// ErrDuplicateSubmission is returned with the learner that an earlier
+// submission of the same registration form created.
+var ErrDuplicateSubmission = errors.New("store: form already submitted")
+
+// CreateLearner stores a new learner with a fresh personal code and counts
+// the registration for the commune's day. A form submitted twice (same
+// Submission nonce) creates one learner: the second call returns the first
+// learner and ErrDuplicateSubmission.
+func (st *Store) CreateLearner(ctx context.Context, l *Learner) error {
+	now := st.now()
+	l.ConsentAt, l.CreatedAt, l.UpdatedAt, l.LastActiveAt = now, now, now, now
+	for try := 0; ; try++ {
+		l.ID = 0
+		l.Code = codes.New(LearnerCodeLength)
+		err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if l.Submission != nil {
+				var prior Learner
+				err := tx.Where("submission = ?", *l.Submission).Take(&prior).Error
+				if err == nil {
+					*l = prior
+					return ErrDuplicateSubmission
+				}
+				if !errors.Is(err, gorm.ErrRecordNotFound) {
+					return err
+				}
+			}
+			if err := tx.Create(l).Error; err != nil {
+				return err
+			}
+			return st.count(tx, l.UnitCode, "registered", 1)
+		})
+		switch {
+		case err == nil, errors.Is(err, ErrDuplicateSubmission):
+			return err
+		case isUniqueViolation(err) && try < 5:
+			continue // another learner drew the same code: draw again
+		default:
+			return fmt.Errorf("store: create learner: %w", err)
+		}
+	}
+}
+
+// LearnerByID returns a learner.
+func (st *Store) LearnerByID(ctx context.Context, id int64) (Learner, error) {
+	var l Learner
+	err := st.r.WithContext(ctx).Where("id = ?", id).Take(&l).Error
+	return l, notFound(err)
+}
+
+// LearnerByCode returns the learner with a personal code (normalized).
+func (st *Store) LearnerByCode(ctx context.Context, code string) (Learner, error) {
+	var l Learner
+	err := st.r.WithContext(ctx).Where("code = ?", codes.Normalize(code)).Take(&l).Error
+	return l, notFound(err)
+}
+
+// LearnerPatch holds the fields a learner may correct; nil leaves a field.
+type LearnerPatch struct {
+	Name      *string
+	BirthYear *int
+	Phone     *string // "" clears the phone
+	PinHash   *string // "" removes the PIN
+	ClassID   *int64
+	UnitCode  *string
+}
+
+// UpdateLearner applies a patch.
+func (st *Store) UpdateLearner(ctx context.Context, id int64, p LearnerPatch) error {
+	set := map[string]any{"updated_at": st.now()}
+	if p.Name != nil {
+		set["name"] = *p.Name
+	}
+	if p.BirthYear != nil {
+		set["birth_year"] = *p.BirthYear
+	}
+	if p.Phone != nil {
+		set["phone"] = nullIfEmpty(*p.Phone)
+	}
+	if p.PinHash != nil {
+		set["pin_hash"] = nullIfEmpty(*p.PinHash)
+	}
+	if p.ClassID != nil {
+		set["class_id"] = *p.ClassID
+	}
+	if p.UnitCode != nil {
+		set["unit_code"] = *p.UnitCode
+	}
+	res := st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).Updates(set)
+	if res.Error != nil {
+		return fmt.Errorf("store: update learner: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteLearner removes a learner and, through the foreign keys, their
+// progress, attempts, certificates and sessions. Daily counts stay: they are
+// what was reported then.
+func (st *Store) DeleteLearner(ctx context.Context, id int64) error {
+	res := st.w.WithContext(ctx).Where("id = ?", id).Delete(&Learner{})
+	if res.Error != nil {
+		return fmt.Errorf("store: delete learner: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ClassByID returns a class.
+func (st *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
+	var c Class
+	err := st.r.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	return c, notFound(err)
+}
+
+// count adds n to one column of today's counts for a commune, inside tx.
+func (st *Store) count(tx *gorm.DB, unit, column string, n int) error {
+	row := map[string]any{"unit_code": unit, "day": st.day(), "registered": 0, "lessons_completed": 0, "modules_completed": 0, "certificates": 0}
+	row[column] = n
+	return tx.Table("daily_counts").Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "unit_code"}, {Name: "day"}},
+		DoUpdates: clause.Set{{Column: clause.Column{Name: column}, Value: gorm.Expr("daily_counts."+column+" + ?", n)}},
+	}).Create(row).Error
+}
+
+// DailyCount is one row of daily_counts.
+type DailyCount struct {
+	UnitCode         string
+	Day              string
+	Registered       int
+	LessonsCompleted int
+	ModulesCompleted int
+	Certificates     int
+}
+
+// DailyCounts returns the counts of one commune, oldest first.
+func (st *Store) DailyCounts(ctx context.Context, unit string) ([]DailyCount, error) {
+	var out []DailyCount
+	err := st.r.WithContext(ctx).Table("daily_counts").Where("unit_code = ?", unit).Order("day").Find(&out).Error
+	return out, err
+}
+
+// day is today's date in Vietnam, the day a report counts an event on.
+func (st *Store) day() string {
+	return st.now().In(st.loc).Format("2006-01-02")
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

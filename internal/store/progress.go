@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/kynangso/kynangso/internal/progress"
+)
+
+// Progress is a learner's record for one lesson.
+type Progress struct {
+	LearnerID   int64  `gorm:"primaryKey"`
+	Module      string `gorm:"primaryKey"`
+	Lesson      string `gorm:"primaryKey"`
+	Status      string
+	BestScore   int
+	Total       int
+	Attempts    int
+	FirstAt     time.Time
+	LastAt      time.Time
+	CompletedAt *time.Time
+	VerifiedBy  *int64
+}
+
+// TableName keeps GORM from pluralising "progress".
+func (Progress) TableName() string { return "progress" }
+
+// Attempt is one submitted quiz with the options chosen.
+type Attempt struct {
+	ID         int64
+	LearnerID  int64
+	Module     string
+	Lesson     string
+	Answers    string // JSON: question id → option id
+	Score      int
+	Total      int
+	Passed     bool
+	Submission string
+	CreatedAt  time.Time
+}
+
+// Choices decodes the chosen options.
+func (a Attempt) Choices() map[string]string {
+	m := map[string]string{}
+	_ = json.Unmarshal([]byte(a.Answers), &m)
+	return m
+}
+
+// AttemptInput is a graded quiz to record.
+type AttemptInput struct {
+	LearnerID  int64
+	UnitCode   string // the learner's commune, for the daily counts
+	Module     string
+	Lesson     string
+	Choices    map[string]string
+	Score      int
+	Total      int
+	Passed     bool
+	Submission string // the form's nonce; a resubmission is recorded once
+	At         time.Time
+}
+
+// AttemptResult says what recording an attempt changed.
+type AttemptResult struct {
+	Duplicate      bool // this submission was already recorded; nothing changed
+	NewlyCompleted bool // the lesson became completed with this attempt
+}
+
+// RecordAttempt stores an attempt and updates the learner's progress in one
+// short transaction: when it returns nil, both are committed.
+func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptResult, error) {
+	var res AttemptResult
+	answers, err := json.Marshal(in.Choices)
+	if err != nil {
+		return res, err
+	}
+	at := in.At
+	if at.IsZero() {
+		at = st.now()
+	}
+	err = st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		a := Attempt{LearnerID: in.LearnerID, Module: in.Module, Lesson: in.Lesson, Answers: string(answers),
+			Score: in.Score, Total: in.Total, Passed: in.Passed, Submission: in.Submission, CreatedAt: at}
+		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "learner_id"}, {Name: "submission"}}, DoNothing: true}).Create(&a)
+		if ins.Error != nil {
+			return ins.Error
+		}
+		if ins.RowsAffected == 0 {
+			res.Duplicate = true
+			return nil
+		}
+		var p Progress
+		err := tx.Where("learner_id = ? AND module = ? AND lesson = ?", in.LearnerID, in.Module, in.Lesson).Take(&p).Error
+		exists := err == nil
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		next, completed := progress.AfterAttempt(recordOf(p), in.Score, in.Total, in.Passed)
+		p.LearnerID, p.Module, p.Lesson = in.LearnerID, in.Module, in.Lesson
+		p.Status, p.BestScore, p.Total, p.Attempts, p.LastAt = string(next.Status), next.BestScore, next.Total, next.Attempts, at
+		if !exists {
+			p.FirstAt = at
+		}
+		if completed {
+			p.CompletedAt = &at
+			res.NewlyCompleted = true
+		}
+		if exists {
+			err = tx.Model(&Progress{}).Where("learner_id = ? AND module = ? AND lesson = ?", in.LearnerID, in.Module, in.Lesson).
+				Updates(map[string]any{"status": p.Status, "best_score": p.BestScore, "total": p.Total, "attempts": p.Attempts, "last_at": p.LastAt, "completed_at": p.CompletedAt}).Error
+		} else {
+			err = tx.Create(&p).Error
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&Learner{}).Where("id = ?", in.LearnerID).Update("last_active_at", at).Error; err != nil {
+			return err
+		}
+		if completed {
+			return st.count(tx, in.UnitCode, "lessons_completed", 1)
+		}
+		return nil
+	})
+	if err != nil {
+		return AttemptResult{}, fmt.Errorf("store: record attempt: %w", err)
+	}
+	return res, nil
+}
+
+func recordOf(p Progress) progress.Record {
+	r := progress.Record{Status: progress.Status(p.Status), BestScore: p.BestScore, Total: p.Total, Attempts: p.Attempts, Verified: p.VerifiedBy != nil}
+	if r.Status == "" {
+		r.Status = progress.NotStarted
+	}
+	return r
+}
+
+// MarkStarted records that a learner opened a lesson, once: the first view
+// turns "not started" into "started"; later views change nothing.
+func (st *Store) MarkStarted(ctx context.Context, learnerID int64, module, lesson string) error {
+	now := st.now()
+	p := Progress{LearnerID: learnerID, Module: module, Lesson: lesson, Status: string(progress.Started), FirstAt: now, LastAt: now}
+	err := st.w.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&p).Error
+	if err != nil {
+		return fmt.Errorf("store: mark started: %w", err)
+	}
+	return nil
+}
+
+// ProgressOf returns all of a learner's lesson records.
+func (st *Store) ProgressOf(ctx context.Context, learnerID int64) ([]Progress, error) {
+	var out []Progress
+	err := st.r.WithContext(ctx).Where("learner_id = ?", learnerID).Order("module, lesson").Find(&out).Error
+	return out, err
+}
+
+// ProgressMap returns a learner's records in the form the rules read.
+func (st *Store) ProgressMap(ctx context.Context, learnerID int64) (progress.Map, error) {
+	rows, err := st.ProgressOf(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(progress.Map, len(rows))
+	for _, p := range rows {
+		m[progress.Key{Module: p.Module, Lesson: p.Lesson}] = recordOf(p)
+	}
+	return m, nil
+}
+
+// LastAttempt returns a learner's most recent attempt at a lesson.
+func (st *Store) LastAttempt(ctx context.Context, learnerID int64, module, lesson string) (Attempt, error) {
+	var a Attempt
+	err := st.r.WithContext(ctx).Where("learner_id = ? AND module = ? AND lesson = ?", learnerID, module, lesson).
+		Order("id DESC").Take(&a).Error
+	return a, notFound(err)
+}
+
+// AttemptsOf returns every attempt of a learner, oldest first.
+func (st *Store) AttemptsOf(ctx context.Context, learnerID int64) ([]Attempt, error) {
+	var out []Attempt
+	err := st.r.WithContext(ctx).Where("learner_id = ?", learnerID).Order("id").Find(&out).Error
+	return out, err
+}
+
+// CountAttempts returns how many attempts are stored in all.
+func (st *Store) CountAttempts(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.r.WithContext(ctx).Model(&Attempt{}).Count(&n).Error
+	return n, err
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Session is a server-side session. ID is the SHA-256 of the cookie token.
+type Session struct {
+	ID        string
+	LearnerID *int64
+	UserID    *int64
+	Data      string // JSON owned by the web layer
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// CreateSession stores a session.
+func (st *Store) CreateSession(ctx context.Context, s *Session) error {
+	s.CreatedAt = st.now()
+	if err := st.w.WithContext(ctx).Create(s).Error; err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// SessionByID returns a session that has not expired.
+func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
+	var s Session
+	err := st.r.WithContext(ctx).Where("id = ? AND expires_at > ?", id, st.now()).Take(&s).Error
+	return s, notFound(err)
+}
+
+// UpdateSession saves a session's data and expiry.
+func (st *Store) UpdateSession(ctx context.Context, id, data string, expires time.Time) error {
+	err := st.w.WithContext(ctx).Model(&Session{}).Where("id = ?", id).
+		Updates(map[string]any{"data": data, "expires_at": expires}).Error
+	if err != nil {
+		return fmt.Errorf("store: update session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session.
+func (st *Store) DeleteSession(ctx context.Context, id string) error {
+	return st.w.WithContext(ctx).Where("id = ?", id).Delete(&Session{}).Error
+}
+
+// DeleteExpiredSessions removes sessions past their expiry; housekeeping.
+func (st *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res := st.w.WithContext(ctx).Where("expires_at <= ?", st.now()).Delete(&Session{})
+	return res.RowsAffected, res.Error
+}

@@ -1,0 +1,267 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kynangso/kynangso/internal/codes"
+	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/units"
+	"github.com/kynangso/kynangso/internal/validate"
+)
+
+// registerForm is the registration form (DESIGN §4 field names).
+type registerForm struct {
+	validate.Form
+	Name       string
+	BirthYear  string
+	Commune    string
+	Village    string
+	Gender     string
+	Phone      string
+	Consent    string
+	Submission string // nonce: the same form sent twice creates one learner
+}
+
+// communeGroup is one optgroup of the commune picker: the communes of one
+// district (or of the province, in the post-2025 two-level tree).
+type communeGroup struct {
+	Name     string
+	Communes []store.Unit
+}
+
+type registerPage struct {
+	Page
+	Form      registerForm
+	Groups    []communeGroup
+	Class     *store.Class // joining this class
+	ClassUnit store.Unit
+	MinYear   int
+	MaxYear   int
+}
+
+// Birth years accepted: DESIGN §6 asks for 1920 to ten years ago.
+const minBirthYear = 1920
+
+func maxBirthYear() int { return time.Now().Year() - 10 }
+
+func newNonce() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// registerShow shows the form to save progress.
+func (s *Server) registerShow(c echo.Context) error {
+	return s.renderRegister(c, http.StatusOK, registerForm{Submission: newNonce()}, nil)
+}
+
+// registerPost creates a learner.
+func (s *Server) registerPost(c echo.Context) error {
+	return s.register(c, nil)
+}
+
+// joinShow is where a class's QR code leads: the registration form with
+// the class and commune filled in, or a one-tap "join" for a learner.
+func (s *Server) joinShow(c echo.Context) error {
+	class, err := s.classFromPath(c)
+	if err != nil {
+		return err
+	}
+	if class == nil {
+		return s.renderJoinCode(c, http.StatusNotFound, c.Param("code"), true)
+	}
+	return s.renderRegister(c, http.StatusOK, registerForm{Submission: newNonce()}, class)
+}
+
+// joinPost registers a new learner into the class, or moves a signed-in
+// learner into it.
+func (s *Server) joinPost(c echo.Context) error {
+	class, err := s.classFromPath(c)
+	if err != nil {
+		return err
+	}
+	if class == nil {
+		return s.renderJoinCode(c, http.StatusNotFound, c.Param("code"), true)
+	}
+	if l := currentLearner(c); l != nil {
+		if err := s.store.UpdateLearner(c.Request().Context(), l.ID, store.LearnerPatch{ClassID: &class.ID}); err != nil {
+			return err
+		}
+		s.flash(c, "flash.joined")
+		return c.Redirect(http.StatusSeeOther, "/me")
+	}
+	return s.register(c, class)
+}
+
+type joinCodePage struct {
+	Page
+	Code    string
+	Unknown bool
+}
+
+// joinCodeShow lets a resident type a class code when they cannot scan the
+// QR code; a code in the query goes straight to its class.
+func (s *Server) joinCodeShow(c echo.Context) error {
+	code := codes.Normalize(c.QueryParam("code"))
+	if code == "" {
+		return s.renderJoinCode(c, http.StatusOK, "", false)
+	}
+	return c.Redirect(http.StatusSeeOther, "/join/"+url.PathEscape(code))
+}
+
+func (s *Server) renderJoinCode(c echo.Context, status int, code string, unknown bool) error {
+	return s.render(c, status, "join_code", joinCodePage{Page: s.page(c), Code: code, Unknown: unknown})
+}
+
+// classFromPath finds the class named in /join/:code; nil when none.
+func (s *Server) classFromPath(c echo.Context) (*store.Class, error) {
+	code := codes.Normalize(c.Param("code"))
+	if !codes.Valid(code, 4, 12) {
+		return nil, nil
+	}
+	class, err := s.store.ClassByJoinCode(c.Request().Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &class, nil
+}
+
+func (s *Server) renderRegister(c echo.Context, status int, f registerForm, class *store.Class) error {
+	ctx := c.Request().Context()
+	p := registerPage{Page: s.page(c), Form: f, Class: class, MinYear: minBirthYear, MaxYear: maxBirthYear()}
+	if class != nil {
+		u, err := s.store.UnitByCode(ctx, class.UnitCode)
+		if err != nil {
+			return err
+		}
+		p.ClassUnit = u
+	} else {
+		groups, err := s.communeGroups(ctx)
+		if err != nil {
+			return err
+		}
+		p.Groups = groups
+	}
+	return s.render(c, status, "register", p)
+}
+
+// register validates the form and creates the learner; on a problem the
+// form comes back (422) with what was typed and a message by each field.
+func (s *Server) register(c echo.Context, class *store.Class) error {
+	ctx := c.Request().Context()
+	f := registerForm{
+		Name: validate.Clean(c.FormValue("name")), BirthYear: c.FormValue("birth_year"),
+		Commune: c.FormValue("commune"), Village: validate.Clean(c.FormValue("village")),
+		Gender: c.FormValue("gender"), Phone: c.FormValue("phone"), Consent: c.FormValue("consent"),
+		Submission: c.FormValue("_form"),
+	}
+	if class != nil {
+		f.Commune = class.UnitCode
+	}
+	l, err := s.checkRegister(ctx, &f)
+	if err != nil {
+		return err
+	}
+	if !f.Valid() {
+		return s.renderRegister(c, http.StatusUnprocessableEntity, f, class)
+	}
+	if class != nil {
+		l.ClassID = &class.ID
+	}
+	if f.Submission != "" {
+		l.Submission = &f.Submission
+	}
+	err = s.store.CreateLearner(ctx, &l)
+	if err != nil && !errors.Is(err, store.ErrDuplicateSubmission) {
+		return err
+	}
+	// The quizzes answered before registering become this learner's.
+	pending := currentSession(c).data.Pending
+	if err := s.signIn(c, l); err != nil {
+		return err
+	}
+	for _, p := range pending {
+		if _, err := s.saveAttempt(c, l, p); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/welcome")
+}
+
+// checkRegister validates f and returns the learner it describes.
+func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Learner, error) {
+	f.Check(validate.NotBlank(f.Name), "name", "form.error.name_required")
+	f.Check(validate.MaxRunes(f.Name, 80), "name", "form.error.name_too_long", "Max", 80)
+	year, ok := validate.Int(f.BirthYear)
+	f.Check(validate.NotBlank(f.BirthYear), "birth_year", "form.error.birth_year_required")
+	f.Check(ok && year >= minBirthYear && year <= maxBirthYear(), "birth_year", "form.error.birth_year", "Min", minBirthYear, "Max", maxBirthYear())
+	f.Check(validate.NotBlank(f.Commune), "commune", "form.error.commune_required")
+	if validate.NotBlank(f.Commune) {
+		u, err := s.store.UnitByCode(ctx, f.Commune)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Learner{}, err
+		}
+		f.Check(err == nil && u.Level == units.Commune, "commune", "form.error.commune_unknown")
+	}
+	f.Check(validate.MaxRunes(f.Village, 80), "village", "form.error.village_too_long", "Max", 80)
+	f.Check(slices.Contains([]string{"", "female", "male", "other"}, f.Gender), "gender", "form.error.gender")
+	phone, phoneOK := validate.Phone(f.Phone)
+	f.Check(!validate.NotBlank(f.Phone) || phoneOK, "phone", "form.error.phone")
+	f.Check(f.Consent == "yes", "consent", "form.error.consent")
+
+	l := store.Learner{Name: f.Name, BirthYear: year, UnitCode: f.Commune}
+	if f.Village != "" {
+		l.Village = &f.Village
+	}
+	if f.Gender != "" {
+		l.Gender = &f.Gender
+	}
+	if validate.NotBlank(f.Phone) {
+		l.Phone = &phone
+	}
+	return l, nil
+}
+
+// communeGroups lists the communes under their district (or province), in
+// the official order, for the picker.
+func (s *Server) communeGroups(ctx context.Context) ([]communeGroup, error) {
+	communes, err := s.store.UnitsByLevel(ctx, units.Commune)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, level := range []string{units.Province, units.District} {
+		parents, err := s.store.UnitsByLevel(ctx, level)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range parents {
+			names[p.Code] = p.Name
+		}
+	}
+	var groups []communeGroup
+	for _, u := range communes {
+		parent := ""
+		if u.ParentCode != nil {
+			parent = names[*u.ParentCode]
+		}
+		if len(groups) == 0 || groups[len(groups)-1].Name != parent {
+			groups = append(groups, communeGroup{Name: parent})
+		}
+		g := &groups[len(groups)-1]
+		g.Communes = append(g.Communes, u)
+	}
+	return groups, nil
+}

@@ -1,0 +1,349 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kynangso/kynangso/internal/auth"
+	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/progress"
+	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/validate"
+)
+
+// requireLearner sends visitors without a learner record to /resume.
+func requireLearner(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentLearner(c) == nil {
+			return c.Redirect(http.StatusSeeOther, "/resume")
+		}
+		return next(c)
+	}
+}
+
+type moduleProgress struct {
+	Module  *curriculum.Module
+	Summary progress.ModuleSummary
+	Label   string             // the summary in words, beside the bar (never colour alone)
+	Next    *curriculum.Lesson // where "continue" leads; nil when done
+}
+
+type profileForm struct {
+	validate.Form
+	Name      string
+	BirthYear string
+	Phone     string
+}
+
+type pinForm struct {
+	validate.Form
+	PIN string
+}
+
+type mePage struct {
+	Page
+	Code         string
+	Class        *store.Class
+	Unit         store.Unit
+	Modules      []moduleProgress
+	Certificates []certificateView
+	Profile      profileForm
+	PinForm      pinForm
+	HasPIN       bool
+	Welcome      bool // right after registering: the code is the main thing
+}
+
+type certificateView struct {
+	store.Certificate
+	Title string
+}
+
+// welcomeShow greets a new learner with their personal code.
+func (s *Server) welcomeShow(c echo.Context) error {
+	p, err := s.mePage(c)
+	if err != nil {
+		return err
+	}
+	p.Welcome = true
+	return s.render(c, http.StatusOK, "welcome", p)
+}
+
+// meShow is the learner's own page: progress, certificates, code, and
+// their data (correct, download, delete).
+func (s *Server) meShow(c echo.Context) error {
+	p, err := s.mePage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "me", p)
+}
+
+func (s *Server) mePage(c echo.Context) (mePage, error) {
+	ctx := c.Request().Context()
+	l := currentLearner(c)
+	p := mePage{Page: s.page(c), Code: l.Code, HasPIN: l.PinHash != nil,
+		Profile: profileForm{Name: l.Name, BirthYear: strconv.Itoa(l.BirthYear)}}
+	p.NoIndex = true
+	if l.Phone != nil {
+		p.Profile.Phone = *l.Phone
+	}
+	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
+	if err != nil {
+		return p, err
+	}
+	p.Unit = unit
+	if l.ClassID != nil {
+		if class, err := s.store.ClassByID(ctx, *l.ClassID); err == nil {
+			p.Class = &class
+		}
+	}
+	m, err := s.store.ProgressMap(ctx, l.ID)
+	if err != nil {
+		return p, err
+	}
+	p.Modules = s.moduleProgress(p.Page, m)
+	certs, err := s.store.CertificatesOf(ctx, l.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, cert := range certs {
+		p.Certificates = append(p.Certificates, certificateView{Certificate: cert, Title: s.certificateTitle(p.Page, cert)})
+	}
+	return p, nil
+}
+
+// moduleProgress summarises every module for a learner's records.
+func (s *Server) moduleProgress(p Page, m progress.Map) []moduleProgress {
+	var out []moduleProgress
+	for _, mod := range s.cur.Modules(p.Lang) {
+		slugs := lessonSlugs(mod)
+		mp := moduleProgress{Module: mod, Summary: m.Module(mod.Slug, slugs)}
+		mp.Label = progressLabel(p, mp.Summary)
+		if next := m.NextLesson(mod.Slug, slugs); next != "" {
+			mp.Next, _ = mod.Lesson(next)
+		}
+		out = append(out, mp)
+	}
+	return out
+}
+
+func progressLabel(p Page, s progress.ModuleSummary) string {
+	switch s.Status {
+	case progress.Completed:
+		return p.T("progress.module_done")
+	case progress.Started:
+		return p.T("progress.module_started", "Done", s.Done, "Total", s.Total)
+	}
+	return p.T("progress.module_not_started")
+}
+
+func lessonSlugs(m *curriculum.Module) []string {
+	out := make([]string, len(m.Lessons))
+	for i, l := range m.Lessons {
+		out[i] = l.Slug
+	}
+	return out
+}
+
+// mePost corrects the learner's name, birth year or phone.
+func (s *Server) mePost(c echo.Context) error {
+	l := currentLearner(c)
+	f := profileForm{Name: validate.Clean(c.FormValue("name")), BirthYear: c.FormValue("birth_year"), Phone: c.FormValue("phone")}
+	f.Check(validate.NotBlank(f.Name), "name", "form.error.name_required")
+	f.Check(validate.MaxRunes(f.Name, 80), "name", "form.error.name_too_long", "Max", 80)
+	year, ok := validate.Int(f.BirthYear)
+	f.Check(ok && year >= minBirthYear && year <= maxBirthYear(), "birth_year", "form.error.birth_year", "Min", minBirthYear, "Max", maxBirthYear())
+	phone, phoneOK := validate.Phone(f.Phone)
+	f.Check(!validate.NotBlank(f.Phone) || phoneOK, "phone", "form.error.phone")
+	if !validate.NotBlank(f.Phone) {
+		phone = ""
+	}
+	if !f.Valid() {
+		p, err := s.mePage(c)
+		if err != nil {
+			return err
+		}
+		p.Profile = f
+		return s.render(c, http.StatusUnprocessableEntity, "me", p)
+	}
+	if err := s.store.UpdateLearner(c.Request().Context(), l.ID, store.LearnerPatch{Name: &f.Name, BirthYear: &year, Phone: &phone}); err != nil {
+		return err
+	}
+	s.flash(c, "flash.saved")
+	return c.Redirect(http.StatusSeeOther, "/me#profile")
+}
+
+// mePinPost sets, changes or removes the learner's PIN.
+func (s *Server) mePinPost(c echo.Context) error {
+	l := currentLearner(c)
+	back := c.FormValue("back")
+	if back != "/welcome" {
+		back = "/me"
+	}
+	hash := ""
+	if c.FormValue("remove") != "yes" {
+		f := pinForm{PIN: c.FormValue("pin")}
+		f.Check(validate.PIN(f.PIN), "pin", "form.error.pin_format")
+		if !f.Valid() {
+			p, err := s.mePage(c)
+			if err != nil {
+				return err
+			}
+			p.PinForm = pinForm{Form: f.Form}
+			page := "me"
+			if back == "/welcome" {
+				page, p.Welcome = "welcome", true
+			}
+			return s.render(c, http.StatusUnprocessableEntity, page, p)
+		}
+		var err error
+		if hash, err = auth.HashPIN(f.PIN); err != nil {
+			return err
+		}
+	}
+	if err := s.store.UpdateLearner(c.Request().Context(), l.ID, store.LearnerPatch{PinHash: &hash}); err != nil {
+		return err
+	}
+	s.flash(c, map[bool]string{true: "flash.pin_removed", false: "flash.pin_set"}[hash == ""])
+	return c.Redirect(http.StatusSeeOther, back+"#pin")
+}
+
+// myData is everything stored about a learner, for "download my data".
+type myData struct {
+	Code         string          `json:"code"`
+	Name         string          `json:"name"`
+	BirthYear    int             `json:"birth_year"`
+	Commune      myUnit          `json:"commune"`
+	Village      *string         `json:"village"`
+	Gender       *string         `json:"gender"`
+	Phone        *string         `json:"phone"`
+	PINSet       bool            `json:"pin_set"`
+	Class        *myClass        `json:"class"`
+	ConsentAt    time.Time       `json:"consent_at"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	LastActiveAt time.Time       `json:"last_active_at"`
+	Progress     []myProgress    `json:"progress"`
+	Attempts     []myAttempt     `json:"attempts"`
+	Certificates []myCertificate `json:"certificates"`
+}
+
+type myProgress struct {
+	Module      string     `json:"module"`
+	Lesson      string     `json:"lesson"`
+	Status      string     `json:"status"`
+	BestScore   int        `json:"best_score"`
+	Total       int        `json:"total"`
+	Attempts    int        `json:"attempts"`
+	FirstAt     time.Time  `json:"first_at"`
+	LastAt      time.Time  `json:"last_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	Verified    bool       `json:"verified_by_trainer"`
+}
+
+type myUnit struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+type myClass struct {
+	Name     string `json:"name"`
+	JoinCode string `json:"join_code"`
+}
+
+type myAttempt struct {
+	Module    string            `json:"module"`
+	Lesson    string            `json:"lesson"`
+	Answers   map[string]string `json:"answers"`
+	Score     int               `json:"score"`
+	Total     int               `json:"total"`
+	Passed    bool              `json:"passed"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+type myCertificate struct {
+	Code      string    `json:"code"`
+	Kind      string    `json:"kind"`
+	Module    string    `json:"module,omitempty"`
+	Name      string    `json:"name"`
+	BirthYear int       `json:"birth_year"`
+	IssuedAt  time.Time `json:"issued_at"`
+}
+
+// meData downloads everything stored about the learner as JSON.
+func (s *Server) meData(c echo.Context) error {
+	ctx := c.Request().Context()
+	l := currentLearner(c)
+	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, Gender: l.Gender, Phone: l.Phone,
+		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
+		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}}
+	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
+	if err != nil {
+		return err
+	}
+	d.Commune = myUnit{Code: unit.Code, Name: unit.Name}
+	if l.ClassID != nil {
+		if class, err := s.store.ClassByID(ctx, *l.ClassID); err == nil {
+			d.Class = &myClass{Name: class.Name, JoinCode: class.JoinCode}
+		}
+	}
+	rows, err := s.store.ProgressOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range rows {
+		d.Progress = append(d.Progress, myProgress{Module: p.Module, Lesson: p.Lesson, Status: p.Status, BestScore: p.BestScore, Total: p.Total,
+			Attempts: p.Attempts, FirstAt: p.FirstAt, LastAt: p.LastAt, CompletedAt: p.CompletedAt, Verified: p.VerifiedBy != nil})
+	}
+	attempts, err := s.store.AttemptsOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range attempts {
+		d.Attempts = append(d.Attempts, myAttempt{Module: a.Module, Lesson: a.Lesson, Answers: a.Choices(), Score: a.Score, Total: a.Total, Passed: a.Passed, CreatedAt: a.CreatedAt})
+	}
+	certs, err := s.store.CertificatesOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, cert := range certs {
+		d.Certificates = append(d.Certificates, myCertificate{Code: cert.Code, Kind: cert.Kind, Module: cert.Module, Name: cert.Name, BirthYear: cert.BirthYear, IssuedAt: cert.IssuedAt})
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="kynangso-`+l.Code+`.json"`)
+	h.Set(echo.HeaderCacheControl, "no-store")
+	return c.JSONPretty(http.StatusOK, d, "  ")
+}
+
+// meDeleteShow asks the learner to confirm deleting their data.
+func (s *Server) meDeleteShow(c echo.Context) error {
+	p := s.page(c)
+	p.NoIndex = true
+	return s.render(c, http.StatusOK, "me_delete", p)
+}
+
+// meDeletePost deletes the learner, their progress, attempts and
+// certificates, and signs the phone out. Counts already reported stay.
+func (s *Server) meDeletePost(c echo.Context) error {
+	l := currentLearner(c)
+	if err := s.store.DeleteLearner(c.Request().Context(), l.ID); err != nil {
+		return err
+	}
+	if err := s.signOut(c); err != nil {
+		return err
+	}
+	s.flash(c, "flash.deleted")
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// logoutPost signs this phone out (the learner can come back with the code).
+func (s *Server) logoutPost(c echo.Context) error {
+	if err := s.signOut(c); err != nil {
+		return err
+	}
+	s.flash(c, "flash.signed_out")
+	return c.Redirect(http.StatusSeeOther, "/")
+}
