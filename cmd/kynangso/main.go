@@ -108,7 +108,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return nil // openStore migrated
 	case "demo":
-		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners})
+		cat, err := loadContent(cfg)
+		if err != nil {
+			return err
+		}
+		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners, Catalog: cat})
 		if err != nil {
 			return err
 		}
@@ -195,7 +199,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			return err
 		} else if n == 0 {
 			fmt.Fprintln(stdout, "Empty database: loading demo data…")
-			if _, err := demo.Load(ctx, st, demo.Options{Learners: 200}); err != nil {
+			if _, err := demo.Load(ctx, st, demo.Options{Learners: 200, Catalog: cat}); err != nil {
 				return err
 			}
 		}

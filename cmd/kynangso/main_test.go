@@ -3,17 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/testutil"
 	"github.com/kynangso/kynangso/internal/testutil/assert"
 )
@@ -180,6 +184,88 @@ func TestBinary(t *testing.T) {
 		// Request logs carry the route, never personal data or raw URLs.
 		assert.Contains(t, stderr.String(), `route=/`)
 	})
+}
+
+// startServer runs the binary against db and stops it when the test ends.
+func startServer(t *testing.T, bin, db string, demo bool) string {
+	t.Helper()
+	addr := freeAddr(t)
+	args := []string{"serve", "--db", db, "--addr", addr}
+	if demo {
+		args = append(args, "--demo")
+	}
+	cmd := exec.Command(bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	assert.NoErr(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("server %s log:\n%s", addr, stderr.String())
+		}
+	})
+	waitHealthy(t, "http://"+addr)
+	return "http://" + addr
+}
+
+var (
+	formNonce = regexp.MustCompile(`name="_form" value="([^"]+)"`)
+	subNonce  = regexp.MustCompile(`name="_sub" value="([^"]+)"`)
+	codeShown = regexp.MustCompile(`<p class="code">([A-Z0-9]+)-([A-Z0-9]+)</p>`)
+)
+
+// TestTwoServersShareOneDatabase: app servers keep no state of their own
+// (sessions, throttles and counts are in the database), so a learner who
+// signs up on one server resumes on another. On PostgreSQL this is the
+// deployment of docs/scaling.md; on SQLite, two processes on one file.
+func TestTwoServersShareOneDatabase(t *testing.T) {
+	bin := buildBinary(t)
+	db := testutil.NewDSN(t)
+	if testutil.Backend() == "sqlite" {
+		db = filepath.Join(t.TempDir(), "shared.db")
+	}
+	// Both start at once: the migrations must still run exactly once.
+	var a, b string
+	done := make(chan struct{})
+	go func() { defer close(done); b = startServer(t, bin, db, false) }()
+	a = startServer(t, bin, db, true)
+	<-done
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, db, store.Options{})
+	assert.NoErr(t, err)
+	defer st.Close()
+	communes, err := st.UnitsByLevel(ctx, "commune")
+	assert.NoErr(t, err)
+
+	onA := testutil.NewClient(t, a)
+	page := onA.Get("/register").Body
+	res := onA.Post("/register", url.Values{"name": {"Huỳnh Văn Hai"}, "birth_year": {"1955"}, "commune": {communes[0].Code},
+		"consent": {"yes"}, "_form": {formNonce.FindStringSubmatch(page)[1]}})
+	welcome := onA.Follow(res)
+	m := codeShown.FindStringSubmatch(welcome.Body)
+	if m == nil {
+		t.Fatalf("no personal code on server A:\n%s", welcome.Body)
+	}
+	cat := testutil.Catalog(t)
+	mod := cat.Modules("vi")[0]
+	lesson := mod.Lessons[0]
+	path := "/modules/" + mod.Slug + "/" + lesson.Slug
+	quiz := url.Values{"_sub": {subNonce.FindStringSubmatch(onA.Get(path).Body)[1]}}
+	for _, q := range lesson.Quiz {
+		quiz.Set(q.ID, q.Correct().ID)
+	}
+	onA.Follow(onA.Post(path+"/quiz", quiz))
+
+	onB := testutil.NewClient(t, b)
+	onB.Get("/resume")
+	me := onB.Follow(onB.Post("/resume", url.Values{"code": {m[1] + m[2]}}))
+	assert.Contains(t, me.Body, "Xin chào Huỳnh Văn Hai", fmt.Sprintf("Đã xong 1 trên %d bài", len(mod.Lessons)))
+	applied, err := st.AppliedMigrations(ctx)
+	assert.NoErr(t, err)
+	all, _ := store.Migrations()
+	assert.Equal(t, len(applied), len(all))
 }
 
 func freeAddr(t *testing.T) string {

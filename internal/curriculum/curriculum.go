@@ -207,3 +207,15 @@ func (c *Catalog) MediaFiles() []Media {
 	}
 	return out
 }
+
+// LessonsByModule returns the lesson slugs of every module, in order: the
+// shape the completion rules (internal/progress) read.
+func (c *Catalog) LessonsByModule() map[string][]string {
+	out := map[string][]string{}
+	for _, m := range c.Modules(DefaultLocale) {
+		for _, l := range m.Lessons {
+			out[m.Slug] = append(out[m.Slug], l.Slug)
+		}
+	}
+	return out
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kynangso/kynangso/internal/auth"
 	"github.com/kynangso/kynangso/internal/codes"
+	"github.com/kynangso/kynangso/internal/curriculum"
 	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/units"
 )
@@ -38,8 +39,10 @@ const unitsFile = "data/vinh-long-units-2022.csv"
 
 // Options tune the demo.
 type Options struct {
-	Learners     int // number of demo learners
-	PasswordCost int // bcrypt cost; 0 means auth.DefaultCost (tests pass bcrypt.MinCost)
+	Learners     int                 // number of demo learners
+	Catalog      *curriculum.Catalog // lessons the demo learners take; nil: learners without progress
+	PasswordCost int                 // bcrypt cost; 0 means auth.DefaultCost (tests pass bcrypt.MinCost)
+	Seed         uint64              // makes the learners and their progress repeatable
 }
 
 // Login is one demo staff account.
@@ -57,7 +60,7 @@ type Summary struct {
 	Password string
 	Logins   []Login
 	Classes  []ClassCode
-	Learners int
+	Learners int64
 }
 
 // ErrNotEmpty is returned when the database already holds units.
@@ -106,6 +109,9 @@ func Load(ctx context.Context, st *store.Store, opts Options) (Summary, error) {
 	if err := createClasses(ctx, st, pilots); err != nil {
 		return Summary{}, err
 	}
+	if err := createLearners(ctx, st, opts, list, pilots); err != nil {
+		return Summary{}, err
+	}
 	if err := st.SetSetting(ctx, settingLoaded, "2022"); err != nil {
 		return Summary{}, err
 	}
@@ -132,6 +138,10 @@ func Describe(ctx context.Context, st *store.Store) (Summary, error) {
 		unit, _ := st.UnitByCode(ctx, u.UnitCode)
 		s.Logins = append(s.Logins, Login{Username: u.Username, Role: u.Role, Unit: u.UnitCode, UnitName: unit.Name})
 	}
+	var err error
+	if s.Learners, err = st.CountLearners(ctx); err != nil {
+		return s, err
+	}
 	communes, err := st.UnitsByLevel(ctx, units.Commune)
 	if err != nil {
 		return s, err
@@ -157,6 +167,7 @@ func (s Summary) Print(w io.Writer, baseURL string) {
 	for _, l := range s.Logins {
 		fmt.Fprintf(w, "  %-16s %-10s %s\n", l.Username, l.Role, l.UnitName)
 	}
+	fmt.Fprintf(w, "Demo learners: %d (resume as one of them with a code from /me/data.json, or sign up)\n", s.Learners)
 	if len(s.Classes) > 0 {
 		fmt.Fprintln(w, "Demo classes (residents join at "+baseURL+"/join/CODE):")
 		for _, c := range s.Classes {

@@ -56,3 +56,31 @@ func TestOfficialListsParse(t *testing.T) {
 		assert.NoErr(t, err)
 	}
 }
+
+// TestDemoLearnersHaveConsistentProgress: every certificate a demo learner
+// holds is earned by their records, and every earned one is held.
+func TestDemoLearnersHaveConsistentProgress(t *testing.T) {
+	st := testutil.NewDemoStore(t)
+	ctx := context.Background()
+	cat := testutil.Catalog(t)
+	n, err := st.CountLearners(ctx)
+	assert.NoErr(t, err)
+	assert.Equal(t, n, int64(20))
+	withProgress := 0
+	for id := int64(1); id <= n; id++ {
+		pm, err := st.ProgressMap(ctx, id)
+		assert.NoErr(t, err)
+		if len(pm) > 0 {
+			withProgress++
+		}
+		modules, programme := pm.Earned(cat.LessonsByModule())
+		certs, err := st.CertificatesOf(ctx, id)
+		assert.NoErr(t, err)
+		want := len(modules)
+		if programme {
+			want++
+		}
+		assert.True(t, len(certs) == want, "learner %d holds %d certificates, earned %d", id, len(certs), want)
+	}
+	assert.True(t, withProgress > 5, "only %d of 20 demo learners have any progress", withProgress)
+}

@@ -6,40 +6,69 @@ import (
 	"testing"
 )
 
-// mainPages are the pages every audience reaches; each must pass axe-core's
-// WCAG 2.1 A/AA rules and reflow on a narrow, text-enlarged phone. Add each
-// new audience's pages here as they arrive.
-func mainPages(p *phone) []struct {
+// page is one main page reached by a step of a visit.
+type page struct {
 	name  string
-	visit func()
-} {
+	visit func(p *phone)
+}
+
+// mainPages are the pages residents reach, in an order one phone can walk
+// (visitor pages, then signing up, then the learner's pages). Each must pass
+// axe-core's WCAG 2.1 A/AA rules and reflow on a narrow, text-enlarged
+// phone. Add each new audience's pages here as they arrive.
+func mainPages(a *app) []page {
 	m := catalog.Modules("vi")[2]
 	l := m.Lessons[0]
 	lessonPath := "/modules/" + m.Slug + "/" + l.Slug
-	return []struct {
-		name  string
-		visit func()
-	}{
-		{"home", func() { p.open("/", 200) }},
-		{"home-en", func() { p.open("/?lang=en", 200) }},
-		{"module", func() { p.open("/?lang=vi", 200); p.open("/modules/"+m.Slug, 200) }},
-		{"lesson", func() { p.open(lessonPath, 200) }},
-		{"quiz-result", func() {
+	return []page{
+		{"home", func(p *phone) { p.open("/", 200) }},
+		{"home-en", func(p *phone) { p.open("/?lang=en", 200) }},
+		{"module", func(p *phone) { p.open("/?lang=vi", 200); p.open("/modules/"+m.Slug, 200) }},
+		{"lesson", func(p *phone) { p.open(lessonPath, 200) }},
+		{"quiz-result", func(p *phone) {
 			p.open(lessonPath, 200)
 			answerQuiz(p, l, 1)
 			p.follow(`#quiz button[type=submit]`, 200)
 		}},
-		{"not-found", func() { p.open("/modules/khong-co", 404) }},
+		{"not-found", func(p *phone) { p.open("/modules/khong-co", 404) }},
+		{"join-code", func(p *phone) { p.open("/join", 200) }},
+		{"join-unknown", func(p *phone) { p.open("/join/ZZZZ22", 404) }},
+		{"register", func(p *phone) { p.open("/register", 200) }},
+		{"register-errors", func(p *phone) {
+			p.open("/register", 200)
+			p.typeIn(`#phone`, "0123")
+			p.follow(`main form.form button[type=submit]`, 422)
+		}},
+		{"resume", func(p *phone) { p.open("/resume", 200) }},
+		{"resume-errors", func(p *phone) {
+			p.open("/resume", 200)
+			p.typeIn(`#code`, "ZZZZZZZ")
+			p.follow(`main form button[type=submit]`, 422)
+		}},
+		{"join-class", func(p *phone) { p.open("/join/"+a.classes[0], 200) }},
+		{"welcome", func(p *phone) { joinClass(p, a.classes[0], "Lê Văn Tám") }},
+		{"me", func(p *phone) { p.open("/me", 200) }},
+		{"me-delete", func(p *phone) { p.open("/me/delete", 200) }},
+		{"certificate", func(p *phone) {
+			mod := catalog.Modules("vi")[4]
+			for _, x := range mod.Lessons {
+				p.open("/modules/"+mod.Slug+"/"+x.Slug, 200)
+				answerQuiz(p, x, len(x.Quiz))
+				p.follow(`#quiz button[type=submit]`, 200)
+			}
+			p.open("/me", 200)
+			p.follow(`#certificates a`, 200)
+		}},
 	}
 }
 
 func TestAccessibilityOfMainPages(t *testing.T) {
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{})
-	for _, page := range mainPages(p) {
-		t.Run(page.name, func(t *testing.T) {
+	for _, pg := range mainPages(a) {
+		t.Run(pg.name, func(t *testing.T) {
 			p.t = t
-			page.visit()
+			pg.visit(p)
 			for _, v := range p.axe() {
 				t.Errorf("axe %s (%s): %s at %s", v.ID, v.Impact, v.Help, strings.Join(v.Nodes, ", "))
 			}
@@ -48,7 +77,7 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 			if len(unlabelled) > 0 {
 				t.Errorf("inputs without a label: %v", unlabelled)
 			}
-			small := eval[[]string](p, `[...document.querySelectorAll('main a, main button, main label, header a')]
+			small := eval[[]string](p, `[...document.querySelectorAll('main a, main button, main label.opt, header a, nav a')]
 				.filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height < 48 && getComputedStyle(e).display !== 'inline' })
 				.map(e => e.outerHTML.slice(0, 80))`)
 			if len(small) > 0 {
@@ -74,12 +103,12 @@ func TestReflowAtNarrowWidthAndLargeText(t *testing.T) {
 	}{{"320px", 320, "100%"}, {"text-200", 360, "200%"}} {
 		t.Run(setting.name, func(t *testing.T) {
 			p := newPhone(t, a, "", phoneOpts{width: setting.width})
-			for _, page := range mainPages(p) {
-				page.visit()
+			for _, pg := range mainPages(a) {
+				pg.visit(p)
 				overflow := eval[float64](p, fmt.Sprintf(`document.documentElement.style.fontSize = %q;
 					document.documentElement.scrollWidth - document.documentElement.clientWidth`, setting.text))
 				if overflow > 0 {
-					t.Errorf("%s scrolls sideways by %.0f px", page.name, overflow)
+					t.Errorf("%s scrolls sideways by %.0f px", pg.name, overflow)
 				}
 			}
 		})

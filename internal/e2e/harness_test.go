@@ -301,6 +301,14 @@ func (p *phone) tap(sel string) {
 	}
 }
 
+// typeIn types into a field, key by key, as a person would.
+func (p *phone) typeIn(sel, text string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
+		p.t.Fatalf("type in %s: %v", sel, err)
+	}
+}
+
 // text returns the visible text of the first element matching sel.
 func (p *phone) text(sel string) string {
 	p.t.Helper()

@@ -102,3 +102,15 @@ func (m Map) NextLesson(module string, lessons []string) string {
 	}
 	return ""
 }
+
+// Earned lists the certificates a learner's records earn: each completed
+// module, and the programme when every module is completed. Issuing is
+// idempotent, so callers may ask after every completed lesson.
+func (m Map) Earned(modules map[string][]string) (completed []string, programme bool) {
+	for slug, lessons := range modules {
+		if m.Module(slug, lessons).Status == Completed {
+			completed = append(completed, slug)
+		}
+	}
+	return completed, len(modules) > 0 && len(completed) == len(modules)
+}

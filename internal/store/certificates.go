@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/kynangso/kynangso/internal/codes"
+	"github.com/kynangso/kynangso/internal/progress"
 )
 
 // Certificate kinds.
@@ -47,11 +49,11 @@ func (st *Store) IssueCertificate(ctx context.Context, l Learner, kind, module s
 				return res.Error
 			}
 			if kind == CertModule {
-				if err := st.count(tx, l.UnitCode, "modules_completed", 1); err != nil {
+				if err := st.count(tx, l.UnitCode, "modules_completed", 1, c.IssuedAt); err != nil {
 					return err
 				}
 			}
-			return st.count(tx, l.UnitCode, "certificates", 1)
+			return st.count(tx, l.UnitCode, "certificates", 1, c.IssuedAt)
 		})
 		if isUniqueViolation(err) && try < 5 {
 			continue // the code was taken: draw another
@@ -78,4 +80,22 @@ func (st *Store) CertificatesOf(ctx context.Context, learnerID int64) ([]Certifi
 	var out []Certificate
 	err := st.r.WithContext(ctx).Where("learner_id = ?", learnerID).Order("id").Find(&out).Error
 	return out, err
+}
+
+// IssueEarned issues every certificate that a learner's records earn under
+// the rules of internal/progress: completed modules, then the programme.
+// Certificates already issued are left as they are.
+func (st *Store) IssueEarned(ctx context.Context, l Learner, m progress.Map, modules map[string][]string) error {
+	completed, programme := m.Earned(modules)
+	slices.Sort(completed)
+	for _, slug := range completed {
+		if _, err := st.IssueCertificate(ctx, l, CertModule, slug); err != nil {
+			return err
+		}
+	}
+	if programme {
+		_, err := st.IssueCertificate(ctx, l, CertProgramme, "")
+		return err
+	}
+	return nil
 }

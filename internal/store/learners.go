@@ -46,6 +46,9 @@ var ErrDuplicateSubmission = errors.New("store: form already submitted")
 // learner and ErrDuplicateSubmission.
 func (st *Store) CreateLearner(ctx context.Context, l *Learner) error {
 	now := st.now()
+	if !l.CreatedAt.IsZero() { // imported or demo data keeps its date
+		now = l.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
 	l.ConsentAt, l.CreatedAt, l.UpdatedAt, l.LastActiveAt = now, now, now, now
 	for try := 0; ; try++ {
 		l.ID = 0
@@ -65,7 +68,7 @@ func (st *Store) CreateLearner(ctx context.Context, l *Learner) error {
 			if err := tx.Create(l).Error; err != nil {
 				return err
 			}
-			return st.count(tx, l.UnitCode, "registered", 1)
+			return st.count(tx, l.UnitCode, "registered", 1, now)
 		})
 		switch {
 		case err == nil, errors.Is(err, ErrDuplicateSubmission):
@@ -90,6 +93,13 @@ func (st *Store) LearnerByCode(ctx context.Context, code string) (Learner, error
 	var l Learner
 	err := st.r.WithContext(ctx).Where("code = ?", codes.Normalize(code)).Take(&l).Error
 	return l, notFound(err)
+}
+
+// CountLearners returns how many learners are registered.
+func (st *Store) CountLearners(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.r.WithContext(ctx).Model(&Learner{}).Count(&n).Error
+	return n, err
 }
 
 // LearnerPatch holds the fields a learner may correct; nil leaves a field.
@@ -154,9 +164,10 @@ func (st *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
 	return c, notFound(err)
 }
 
-// count adds n to one column of today's counts for a commune, inside tx.
-func (st *Store) count(tx *gorm.DB, unit, column string, n int) error {
-	row := map[string]any{"unit_code": unit, "day": st.day(), "registered": 0, "lessons_completed": 0, "modules_completed": 0, "certificates": 0}
+// count adds n to one column of a commune's counts for the day of at
+// (Vietnam time), inside tx.
+func (st *Store) count(tx *gorm.DB, unit, column string, n int, at time.Time) error {
+	row := map[string]any{"unit_code": unit, "day": at.In(st.loc).Format("2006-01-02"), "registered": 0, "lessons_completed": 0, "modules_completed": 0, "certificates": 0}
 	row[column] = n
 	return tx.Table("daily_counts").Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "unit_code"}, {Name: "day"}},
@@ -179,11 +190,6 @@ func (st *Store) DailyCounts(ctx context.Context, unit string) ([]DailyCount, er
 	var out []DailyCount
 	err := st.r.WithContext(ctx).Table("daily_counts").Where("unit_code = ?", unit).Order("day").Find(&out).Error
 	return out, err
-}
-
-// day is today's date in Vietnam, the day a report counts an event on.
-func (st *Store) day() string {
-	return st.now().In(st.loc).Format("2006-01-02")
 }
 
 func nullIfEmpty(s string) any {

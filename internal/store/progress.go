@@ -124,7 +124,7 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 			return err
 		}
 		if completed {
-			return st.count(tx, in.UnitCode, "lessons_completed", 1)
+			return st.count(tx, in.UnitCode, "lessons_completed", 1, at)
 		}
 		return nil
 	})

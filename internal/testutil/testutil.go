@@ -50,7 +50,7 @@ func NewStore(t testing.TB) *store.Store {
 func NewDemoStore(t testing.TB) *store.Store {
 	t.Helper()
 	st := NewStore(t)
-	if _, err := demo.Load(context.Background(), st, demo.Options{Learners: 20, PasswordCost: bcrypt.MinCost}); err != nil {
+	if _, err := demo.Load(context.Background(), st, demo.Options{Learners: 20, Catalog: Catalog(t), PasswordCost: bcrypt.MinCost}); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
 	return st
@@ -127,9 +127,13 @@ type Client struct {
 }
 
 // Client returns a new client with an empty cookie jar.
-func (s *Server) Client() *Client {
+func (s *Server) Client() *Client { return NewClient(s.t, s.URL) }
+
+// NewClient returns a browser-like client for any server, such as the
+// built binary running on its own port.
+func NewClient(t testing.TB, base string) *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: s.t, base: s.URL, Header: http.Header{}, http: &http.Client{
+	return &Client{t: t, base: base, Header: http.Header{}, http: &http.Client{
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

@@ -60,7 +60,7 @@ func (s *Server) moduleShow(c echo.Context) error {
 		return err
 	}
 	p := modulePage{Page: s.page(c), Module: m, Progress: pm}
-	p.Summary = moduleProgress{Module: m, Summary: pm.Module(m.Slug, lessonSlugs(m))}
+	p.Summary = moduleProgress{Module: m, Summary: pm.Module(m.Slug, s.lessonsByModule[m.Slug])}
 	p.Summary.Label = progressLabel(p.Page, p.Summary.Summary)
 	return s.render(c, http.StatusOK, "module", p)
 }
@@ -194,31 +194,18 @@ func (s *Server) saveAttempt(c echo.Context, l store.Learner, a pendingAttempt) 
 	if err != nil || !res.NewlyCompleted {
 		return res, err
 	}
-	return res, s.issueCertificates(c, l, a.Module)
+	return res, s.issueCertificates(c, l)
 }
 
-// issueCertificates gives the module certificate when all its lessons are
-// completed, and the programme certificate when all modules are.
-func (s *Server) issueCertificates(c echo.Context, l store.Learner, module string) error {
+// issueCertificates gives the module certificates and the programme
+// certificate that the learner's records now earn (each only once).
+func (s *Server) issueCertificates(c echo.Context, l store.Learner) error {
 	ctx := c.Request().Context()
 	pm, err := s.store.ProgressMap(ctx, l.ID)
 	if err != nil {
 		return err
 	}
-	all := map[string][]string{}
-	for _, m := range s.cur.Modules("vi") {
-		all[m.Slug] = lessonSlugs(m)
-	}
-	if pm.Module(module, all[module]).Status != progress.Completed {
-		return nil
-	}
-	if _, err := s.store.IssueCertificate(ctx, l, store.CertModule, module); err != nil {
-		return err
-	}
-	if _, complete := pm.Programme(all); complete {
-		_, err = s.store.IssueCertificate(ctx, l, store.CertProgramme, "")
-	}
-	return err
+	return s.store.IssueEarned(ctx, l, pm, s.lessonsByModule)
 }
 
 // quizResult shows the last graded attempt at a lesson, with the
@@ -242,7 +229,7 @@ func (s *Server) quizResult(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		p.ModuleDone = pm.Module(p.Module.Slug, lessonSlugs(p.Module)).Status == progress.Completed
+		p.ModuleDone = pm.Module(p.Module.Slug, s.lessonsByModule[p.Module.Slug]).Status == progress.Completed
 	} else if pa := currentSession(c).data.pending(p.Module.Slug, p.Lesson.Slug); pa != nil {
 		choices = pa.Choices
 	} else {

@@ -119,7 +119,7 @@ func (s *Server) mePage(c echo.Context) (mePage, error) {
 func (s *Server) moduleProgress(p Page, m progress.Map) []moduleProgress {
 	var out []moduleProgress
 	for _, mod := range s.cur.Modules(p.Lang) {
-		slugs := lessonSlugs(mod)
+		slugs := s.lessonsByModule[mod.Slug]
 		mp := moduleProgress{Module: mod, Summary: m.Module(mod.Slug, slugs)}
 		mp.Label = progressLabel(p, mp.Summary)
 		if next := m.NextLesson(mod.Slug, slugs); next != "" {
@@ -138,14 +138,6 @@ func progressLabel(p Page, s progress.ModuleSummary) string {
 		return p.T("progress.module_started", "Done", s.Done, "Total", s.Total)
 	}
 	return p.T("progress.module_not_started")
-}
-
-func lessonSlugs(m *curriculum.Module) []string {
-	out := make([]string, len(m.Lessons))
-	for i, l := range m.Lessons {
-		out[i] = l.Slug
-	}
-	return out
 }
 
 // mePost corrects the learner's name, birth year or phone.
@@ -208,7 +200,7 @@ func (s *Server) mePinPost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, map[bool]string{true: "flash.pin_removed", false: "flash.pin_set"}[hash == ""])
-	return c.Redirect(http.StatusSeeOther, back+"#pin")
+	return c.Redirect(http.StatusSeeOther, back+"#pin-box")
 }
 
 // myData is everything stored about a learner, for "download my data".

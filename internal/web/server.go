@@ -54,6 +54,8 @@ type Server struct {
 
 	fragments map[string]*lessonFragments // by fragmentKey; nil when disabled
 	secret    []byte                      // keys client identities for throttling; shared through the database
+
+	lessonsByModule map[string][]string // lesson slugs per module, for the completion rules
 }
 
 // New builds the server: it parses every template and fingerprints every
@@ -65,7 +67,8 @@ func New(d Deps) (*Server, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: d.Store, cur: d.Curriculum, i18n: d.I18n, log: d.Log, cfg: d.Config, version: d.Version}
+	s := &Server{store: d.Store, cur: d.Curriculum, i18n: d.I18n, log: d.Log, cfg: d.Config, version: d.Version,
+		lessonsByModule: d.Curriculum.LessonsByModule()}
 
 	files, err := staticFiles(d.Static)
 	if err != nil {

@@ -1,0 +1,135 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/units"
+)
+
+// fictionalName puts common family, middle and given names together at
+// random, so no demo learner is a real person.
+func fictionalName(rng *rand.Rand, gender string) string {
+	family := []string{"Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi", "Đỗ", "Hồ"}
+	middle := map[string][]string{"female": {"Thị", "Ngọc", "Thanh", "Kim"}, "male": {"Văn", "Minh", "Hữu", "Thanh"}}
+	given := map[string][]string{
+		"female": {"Hoa", "Lan", "Mai", "Cúc", "Hạnh", "Nhung", "Thảo", "Tư", "Sáu", "Út", "Hồng", "Xuân"},
+		"male":   {"An", "Bình", "Dũng", "Hùng", "Nam", "Phúc", "Tâm", "Lộc", "Bảy", "Tám", "Hải", "Sơn"},
+	}
+	return pick(rng, family) + " " + pick(rng, middle[gender]) + " " + pick(rng, given[gender])
+}
+
+// createLearners makes demo learners: most in pilot communes and their
+// classes, some elsewhere; with progress from nothing to the whole
+// programme, taken over the last three months.
+func createLearners(ctx context.Context, st *store.Store, opts Options, list []units.Unit, pilots []string) error {
+	if opts.Learners == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 2022))
+	var others []string
+	isPilot := map[string]bool{}
+	for _, p := range pilots {
+		isPilot[p] = true
+	}
+	for _, u := range list {
+		if u.Level == units.Commune && !isPilot[u.Code] {
+			others = append(others, u.Code)
+		}
+	}
+	classes := map[string][]store.Class{}
+	for _, p := range pilots {
+		cs, err := st.ClassesByUnit(ctx, p)
+		if err != nil {
+			return err
+		}
+		classes[p] = cs
+	}
+	now := time.Now()
+	for i := range opts.Learners {
+		gender := []string{"female", "male"}[rng.IntN(2)]
+		name := fictionalName(rng, gender)
+		l := store.Learner{Name: name, BirthYear: 1945 + rng.IntN(60), Gender: &gender,
+			CreatedAt: now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)}
+		if rng.IntN(5) < 4 { // four in five learn in a pilot commune's class
+			l.UnitCode = pick(rng, pilots)
+			class := pick(rng, classes[l.UnitCode])
+			l.ClassID = &class.ID
+		} else {
+			l.UnitCode = pick(rng, others)
+		}
+		if err := st.CreateLearner(ctx, &l); err != nil {
+			return fmt.Errorf("demo: learner %d: %w", i, err)
+		}
+		if opts.Catalog == nil {
+			continue // no lessons given: learners without progress
+		}
+		if err := takeLessons(ctx, st, rng, l, opts.Catalog); err != nil {
+			return fmt.Errorf("demo: progress of learner %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// takeLessons passes a random number of lessons in course order (skewed
+// towards the first modules, as in a real pilot), sometimes after a failed
+// try, then issues the certificates earned. Answers are real choices of
+// the lesson's quiz, so result pages and question statistics make sense.
+func takeLessons(ctx context.Context, st *store.Store, rng *rand.Rand, l store.Learner, cat *curriculum.Catalog) error {
+	target := int(float64(cat.LessonCount()+1) * rng.Float64() * rng.Float64() * 1.6)
+	at := l.CreatedAt
+	done := 0
+	for _, m := range cat.Modules("vi") {
+		for _, lesson := range m.Lessons {
+			if done >= target {
+				return issue(ctx, st, l, cat)
+			}
+			at = at.Add(time.Duration(30+rng.IntN(60*24)) * time.Minute)
+			if now := time.Now(); at.After(now) {
+				at = now
+			}
+			tries := []int{len(lesson.Quiz)}
+			if rng.IntN(4) == 0 {
+				tries = []int{rng.IntN(lesson.Pass), len(lesson.Quiz)} // failed first, then passed
+			}
+			for n, right := range tries {
+				r := lesson.Grade(choose(lesson, right))
+				if _, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, UnitCode: l.UnitCode, Module: m.Slug, Lesson: lesson.Slug,
+					Choices: r.Choices(), Score: r.Score, Total: r.Total, Passed: r.Passed,
+					Submission: fmt.Sprintf("demo-%s-%s-%d", m.Slug, lesson.Slug, n), At: at}); err != nil {
+					return err
+				}
+			}
+			done++
+		}
+	}
+	return issue(ctx, st, l, cat)
+}
+
+// choose answers the first `right` questions correctly and the rest wrongly.
+func choose(l *curriculum.Lesson, right int) map[string]string {
+	out := map[string]string{}
+	for i, q := range l.Quiz {
+		for _, o := range q.Options {
+			if o.Correct == (i < right) {
+				out[q.ID] = o.ID
+				break
+			}
+		}
+	}
+	return out
+}
+
+func issue(ctx context.Context, st *store.Store, l store.Learner, cat *curriculum.Catalog) error {
+	pm, err := st.ProgressMap(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	return st.IssueEarned(ctx, l, pm, cat.LessonsByModule())
+}
+
+func pick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }

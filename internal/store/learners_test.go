@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/testutil"
+	"github.com/kynangso/kynangso/internal/testutil/assert"
+)
+
+// clock is a settable time for the store.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// storeAt opens a migrated store whose clock the test controls, with one
+// commune to hang learners on.
+func storeAt(t *testing.T, start time.Time) (*store.Store, *clock) {
+	t.Helper()
+	ctx := context.Background()
+	c := &clock{now: start}
+	st, err := store.Open(ctx, testutil.NewDSN(t), store.Options{Now: c.Now})
+	assert.NoErr(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(ctx)
+	assert.NoErr(t, err)
+	_, _, err = st.ImportUnits(ctx, parse(t, list2022), "units.csv")
+	assert.NoErr(t, err)
+	return st, c
+}
+
+func newLearner(t *testing.T, st *store.Store) store.Learner {
+	t.Helper()
+	l := store.Learner{Name: "Nguyễn Văn An", BirthYear: 1960, UnitCode: "29623"}
+	assert.NoErr(t, st.CreateLearner(context.Background(), &l))
+	return l
+}
+
+func TestThrottleBlocksAndForgets(t *testing.T) {
+	st, c := storeAt(t, time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	lim := store.Limit{Failures: 3, Window: 10 * time.Minute, Block: 5 * time.Minute}
+	for range 2 {
+		assert.NoErr(t, st.Fail(ctx, "k", lim))
+	}
+	until, err := st.Blocked(ctx, "k", "other")
+	assert.NoErr(t, err)
+	assert.True(t, until.IsZero(), "blocked after 2 of 3 failures")
+	assert.NoErr(t, st.Fail(ctx, "k", lim))
+	until, _ = st.Blocked(ctx, "other", "k")
+	assert.True(t, until.Equal(c.Now().Add(5*time.Minute)), "blocked until %v", until)
+	c.Add(6 * time.Minute)
+	until, _ = st.Blocked(ctx, "k")
+	assert.True(t, until.IsZero(), "still blocked after the block ended")
+	// Failures outside the window start a new count.
+	c.Add(10 * time.Minute)
+	assert.NoErr(t, st.Fail(ctx, "k", lim))
+	assert.NoErr(t, st.Fail(ctx, "k", lim))
+	until, _ = st.Blocked(ctx, "k")
+	assert.True(t, until.IsZero(), "old failures counted in a new window")
+	assert.NoErr(t, st.ResetThrottle(ctx, "k"))
+}
+
+func TestSessionsExpire(t *testing.T) {
+	st, c := storeAt(t, time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	l := newLearner(t, st)
+	s := store.Session{ID: "abc", LearnerID: &l.ID, Data: "{}", ExpiresAt: c.Now().Add(time.Hour)}
+	assert.NoErr(t, st.CreateSession(ctx, &s))
+	got, err := st.SessionByID(ctx, "abc")
+	assert.NoErr(t, err)
+	assert.Equal(t, *got.LearnerID, l.ID)
+	c.Add(2 * time.Hour)
+	_, err = st.SessionByID(ctx, "abc")
+	assert.ErrIs(t, err, store.ErrNotFound)
+	n, err := st.DeleteExpiredSessions(ctx)
+	assert.NoErr(t, err)
+	assert.Equal(t, n, int64(1))
+}
+
+func TestRecordAttemptOnceAndCountsByVietnamDay(t *testing.T) {
+	// 18:30 UTC on the 27th is 01:30 on the 28th in Vietnam.
+	st, c := storeAt(t, time.Date(2026, 11, 27, 18, 30, 0, 0, time.UTC))
+	ctx := context.Background()
+	l := newLearner(t, st)
+	in := store.AttemptInput{LearnerID: l.ID, UnitCode: l.UnitCode, Module: "internet", Lesson: "a",
+		Choices: map[string]string{"q1": "a"}, Score: 1, Total: 3, Passed: false, Submission: "s1"}
+	res, err := st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res, store.AttemptResult{})
+	res, _ = st.RecordAttempt(ctx, in) // the same form again
+	assert.Equal(t, res.Duplicate, true)
+
+	in.Submission, in.Score, in.Passed = "s2", 3, true
+	res, err = st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.NewlyCompleted, true)
+	in.Submission = "s3"
+	res, _ = st.RecordAttempt(ctx, in)
+	assert.Equal(t, res.NewlyCompleted, false) // completed once only
+
+	rows, err := st.ProgressOf(ctx, l.ID)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(rows), 1)
+	assert.Equal(t, rows[0].Attempts, 3)
+	assert.Equal(t, rows[0].Status, "completed")
+	assert.True(t, rows[0].CompletedAt != nil && rows[0].CompletedAt.Equal(c.Now()), "completed_at %v", rows[0].CompletedAt)
+
+	counts, err := st.DailyCounts(ctx, "29623")
+	assert.NoErr(t, err)
+	assert.Equal(t, counts, []store.DailyCount{{UnitCode: "29623", Day: "2026-11-28", Registered: 1, LessonsCompleted: 1}})
+}
+
+func TestLearnerCodesAndDuplicateForms(t *testing.T) {
+	st, _ := storeAt(t, time.Now())
+	ctx := context.Background()
+	nonce := "form-1"
+	a := store.Learner{Name: "A", BirthYear: 1970, UnitCode: "29623", Submission: &nonce}
+	assert.NoErr(t, st.CreateLearner(ctx, &a))
+	b := store.Learner{Name: "A", BirthYear: 1970, UnitCode: "29623", Submission: &nonce}
+	err := st.CreateLearner(ctx, &b)
+	assert.ErrIs(t, err, store.ErrDuplicateSubmission)
+	assert.Equal(t, b.ID, a.ID)
+	assert.Equal(t, b.Code, a.Code)
+	got, err := st.LearnerByCode(ctx, strings.ToLower(a.Code[:3]+"-"+a.Code[3:]))
+	assert.NoErr(t, err)
+	assert.Equal(t, got.ID, a.ID)
+	n, _ := st.CountLearners(ctx)
+	assert.Equal(t, n, int64(1))
+}
+
+func TestCertificatesAreIssuedOnce(t *testing.T) {
+	st, _ := storeAt(t, time.Now())
+	ctx := context.Background()
+	l := newLearner(t, st)
+	first, err := st.IssueCertificate(ctx, l, store.CertModule, "email")
+	assert.NoErr(t, err)
+	again, err := st.IssueCertificate(ctx, l, store.CertModule, "email")
+	assert.NoErr(t, err)
+	assert.Equal(t, again.Code, first.Code)
+	found, err := st.CertificateByCode(ctx, first.Code)
+	assert.NoErr(t, err)
+	assert.Equal(t, found.Name, "Nguyễn Văn An")
+	assert.NoErr(t, st.DeleteLearner(ctx, l.ID))
+	_, err = st.CertificateByCode(ctx, first.Code)
+	assert.ErrIs(t, err, store.ErrNotFound)
+}
