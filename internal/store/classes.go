@@ -36,6 +36,13 @@ func (st *Store) ClassByJoinCode(ctx context.Context, code string) (Class, error
 	return c, notFound(err)
 }
 
+// ClassByID returns a class.
+func (st *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
+	var c Class
+	err := st.r.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	return c, notFound(err)
+}
+
 // ClassesByUnit lists the classes of one commune.
 func (st *Store) ClassesByUnit(ctx context.Context, unitCode string) ([]Class, error) {
 	var list []Class

@@ -133,35 +133,14 @@ func (st *Store) UpdateLearner(ctx context.Context, id int64, p LearnerPatch) er
 	if p.UnitCode != nil {
 		set["unit_code"] = *p.UnitCode
 	}
-	res := st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).Updates(set)
-	if res.Error != nil {
-		return fmt.Errorf("store: update learner: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return changed(st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).Updates(set), "update learner")
 }
 
 // DeleteLearner removes a learner and, through the foreign keys, their
 // progress, attempts, certificates and sessions. Daily counts stay: they are
 // what was reported then.
 func (st *Store) DeleteLearner(ctx context.Context, id int64) error {
-	res := st.w.WithContext(ctx).Where("id = ?", id).Delete(&Learner{})
-	if res.Error != nil {
-		return fmt.Errorf("store: delete learner: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
-// ClassByID returns a class.
-func (st *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
-	var c Class
-	err := st.r.WithContext(ctx).Where("id = ?", id).Take(&c).Error
-	return c, notFound(err)
+	return changed(st.w.WithContext(ctx).Where("id = ?", id).Delete(&Learner{}), "delete learner")
 }
 
 // count adds n to one column of a commune's counts for the day of at

@@ -242,6 +242,18 @@ func redactURL(dsn string) string {
 	return u.Redacted()
 }
 
+// changed turns the result of an UPDATE or DELETE into an error: the
+// database's, wrapped with what was done, or ErrNotFound when no row matched.
+func changed(res *gorm.DB, what string) error {
+	if res.Error != nil {
+		return fmt.Errorf("store: %s: %w", what, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // notFound maps GORM's not-found error to ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -123,14 +123,7 @@ func (st *Store) UpdateUnit(ctx context.Context, code string, p UnitPatch) error
 	if len(set) == 0 {
 		return nil
 	}
-	res := st.w.WithContext(ctx).Model(&Unit{}).Where("code = ?", code).Updates(set)
-	if res.Error != nil {
-		return fmt.Errorf("store: update unit %s: %w", code, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return changed(st.w.WithContext(ctx).Model(&Unit{}).Where("code = ?", code).Updates(set), "update unit "+code)
 }
 
 // UnitByCode returns one unit.

@@ -27,7 +27,7 @@ var (
 )
 
 // pilotCommune returns the code of a demo pilot commune and one of its classes.
-func pilotCommune(t *testing.T, st *store.Store) (commune string, class store.Class) {
+func pilotCommune(t testing.TB, st *store.Store) (commune string, class store.Class) {
 	t.Helper()
 	communes, err := st.UnitsByLevel(context.Background(), "commune")
 	assert.NoErr(t, err)
@@ -49,7 +49,7 @@ func validRegistration(commune string) url.Values {
 
 // register signs a new learner up through the form and returns their
 // client (signed in) and personal code.
-func register(t *testing.T, srv *testutil.Server, name string) (*testutil.Client, string) {
+func register(t testing.TB, srv *testutil.Server, name string) (*testutil.Client, string) {
 	t.Helper()
 	c := srv.Client()
 	page := c.Get("/register").Body
