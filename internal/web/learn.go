@@ -78,7 +78,7 @@ type lessonPage struct {
 	Result     *curriculum.Result
 	Saved      bool             // the result is stored with the learner's record
 	ModuleDone bool             // this result completed the module
-	Cached     *lessonFragments // pre-rendered article and blank quiz, when they apply
+	Cached     *lessonFragments // the parts every visitor shares, rendered at start-up
 }
 
 // lessonPageFor finds the module and lesson named in the URL.

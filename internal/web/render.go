@@ -119,11 +119,12 @@ func (r *renderer) fragment(page, name string, data any) (template.HTML, error) 
 }
 
 // lessonFragments are the parts of a lesson page that are the same for
-// every visitor in one language: the article and the unanswered quiz. They
-// are rendered once at start-up, which makes a lesson page mostly a copy.
+// every visitor in one language, rendered once at start-up: Top (the way
+// back), Middle (the article, up to the quiz form's opening tag) and Bottom
+// (the unanswered questions, the form's end and the lesson pager). Between
+// them the page renders only the completion note and the form's tokens.
 type lessonFragments struct {
-	Article   template.HTML
-	Questions template.HTML
+	Top, Middle, Bottom template.HTML
 }
 
 func fragmentKey(lang, module, lesson string) string { return lang + "/" + module + "/" + lesson }
@@ -135,13 +136,19 @@ func (s *Server) renderFragments(r *renderer) (map[string]*lessonFragments, erro
 		for _, m := range s.cur.Modules(lang) {
 			for i, l := range m.Lessons {
 				p := lessonPage{Page: Page{Lang: lang, loc: s.i18n.Localizer(lang)}, Module: m, Lesson: l, Number: i + 1}
+				p.Prev, p.Next = m.Neighbours(l)
 				var f lessonFragments
-				var err error
-				if f.Article, err = r.fragment("lesson", "article", p); err != nil {
-					return nil, err
-				}
-				if f.Questions, err = r.fragment("lesson", "questions", p); err != nil {
-					return nil, err
+				for _, part := range []struct {
+					dst   *template.HTML
+					names []string
+				}{{&f.Top, []string{"lessoncrumbs"}}, {&f.Middle, []string{"article", "quizhead"}}, {&f.Bottom, []string{"questions", "lessonnav"}}} {
+					for _, name := range part.names {
+						html, err := r.fragment("lesson", name, p)
+						if err != nil {
+							return nil, err
+						}
+						*part.dst += html
+					}
 				}
 				out[fragmentKey(lang, m.Slug, l.Slug)] = &f
 			}
