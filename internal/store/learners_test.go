@@ -70,6 +70,10 @@ func TestThrottleBlocksAndForgets(t *testing.T) {
 	assert.NoErr(t, st.Fail(ctx, "k", lim))
 	until, _ = st.Blocked(ctx, "k")
 	assert.True(t, until.IsZero(), "old failures counted in a new window")
+	c.Add(48 * time.Hour)
+	n, err := st.DeleteStaleThrottles(ctx, 24*time.Hour)
+	assert.NoErr(t, err)
+	assert.Equal(t, n, int64(1))
 	assert.NoErr(t, st.ResetThrottle(ctx, "k"))
 }
 

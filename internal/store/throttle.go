@@ -70,3 +70,11 @@ func (st *Store) Fail(ctx context.Context, name string, lim Limit) error {
 func (st *Store) ResetThrottle(ctx context.Context, name string) error {
 	return st.w.WithContext(ctx).Where("name = ?", name).Delete(&Throttle{}).Error
 }
+
+// DeleteStaleThrottles forgets counts whose window started more than age
+// ago and that block nothing any more; housekeeping.
+func (st *Store) DeleteStaleThrottles(ctx context.Context, age time.Duration) (int64, error) {
+	now := st.now()
+	res := st.w.WithContext(ctx).Where("window_start < ? AND (blocked_until IS NULL OR blocked_until < ?)", now.Add(-age), now).Delete(&Throttle{})
+	return res.RowsAffected, res.Error
+}

@@ -161,7 +161,7 @@ func (s *Server) housekeeping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.sweepSessions(ctx)
+			s.sweep(ctx)
 			if err := s.store.Optimize(ctx); err != nil {
 				s.log.Warn("housekeeping failed", "err", err)
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -90,6 +91,12 @@ func currentLearner(c echo.Context) *store.Learner {
 	return currentSession(c).learner
 }
 
+// noSession tells which paths never need the visitor's session.
+func noSession(path string) bool {
+	return strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/media/") ||
+		path == "/healthz" || path == "/metrics" || strings.HasSuffix(path, "/qr.svg")
+}
+
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
@@ -99,6 +106,9 @@ func hashToken(token string) string {
 // a cookie cost no database work.
 func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if noSession(c.Request().URL.Path) {
+			return next(c) // files and probes: no database work for them
+		}
 		ck, err := c.Cookie(sessionCookie)
 		if err != nil || ck.Value == "" {
 			return next(c)
@@ -215,11 +225,14 @@ func (s *Server) clearSessionCookie(c echo.Context) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 }
 
-// sweepSessions deletes expired sessions; part of housekeeping.
-func (s *Server) sweepSessions(ctx context.Context) {
+// sweep deletes expired sessions and old throttle counts; housekeeping.
+func (s *Server) sweep(ctx context.Context) {
 	if n, err := s.store.DeleteExpiredSessions(ctx); err != nil {
 		s.log.Warn("delete expired sessions", "err", err)
 	} else if n > 0 {
 		s.log.Info("expired sessions deleted", "count", n)
+	}
+	if _, err := s.store.DeleteStaleThrottles(ctx, 24*time.Hour); err != nil {
+		s.log.Warn("delete stale throttles", "err", err)
 	}
 }
