@@ -61,6 +61,7 @@ type Summary struct {
 	Logins   []Login
 	Classes  []ClassCode
 	Learners int64
+	Sample   []store.LearnerDone // learners one can resume as
 }
 
 // ErrNotEmpty is returned when the database already holds units.
@@ -142,6 +143,9 @@ func Describe(ctx context.Context, st *store.Store) (Summary, error) {
 	if s.Learners, err = st.CountLearners(ctx); err != nil {
 		return s, err
 	}
+	if s.Sample, err = st.MostProgressed(ctx, 3); err != nil {
+		return s, err
+	}
 	communes, err := st.UnitsByLevel(ctx, units.Commune)
 	if err != nil {
 		return s, err
@@ -167,7 +171,10 @@ func (s Summary) Print(w io.Writer, baseURL string) {
 	for _, l := range s.Logins {
 		fmt.Fprintf(w, "  %-16s %-10s %s\n", l.Username, l.Role, l.UnitName)
 	}
-	fmt.Fprintf(w, "Demo learners: %d (resume as one of them with a code from /me/data.json, or sign up)\n", s.Learners)
+	fmt.Fprintf(w, "Demo learners: %d. To see one's progress, enter a personal code at %s/resume:\n", s.Learners, baseURL)
+	for _, l := range s.Sample {
+		fmt.Fprintf(w, "  %s  %s, %d lessons done\n", l.Code, l.Name, l.Done)
+	}
 	if len(s.Classes) > 0 {
 		fmt.Fprintln(w, "Demo classes (residents join at "+baseURL+"/join/CODE):")
 		for _, c := range s.Classes {

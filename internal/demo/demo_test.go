@@ -83,4 +83,20 @@ func TestDemoLearnersHaveConsistentProgress(t *testing.T) {
 		assert.True(t, len(certs) == want, "learner %d holds %d certificates, earned %d", id, len(certs), want)
 	}
 	assert.True(t, withProgress > 5, "only %d of 20 demo learners have any progress", withProgress)
+	sum, err := demo.Describe(ctx, st)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(sum.Sample), 3)
+	for i, l := range sum.Sample {
+		got, err := st.LearnerByCode(ctx, l.Code)
+		assert.NoErr(t, err)
+		pm, _ := st.ProgressMap(ctx, got.ID)
+		done := 0
+		for _, r := range pm {
+			if r.Status == "completed" {
+				done++
+			}
+		}
+		assert.Equal(t, done, l.Done)
+		assert.True(t, i == 0 || sum.Sample[i-1].Done >= l.Done, "sample not in order of progress")
+	}
 }

@@ -195,3 +195,20 @@ func (st *Store) CountAttempts(ctx context.Context) (int64, error) {
 	err := st.r.WithContext(ctx).Model(&Attempt{}).Count(&n).Error
 	return n, err
 }
+
+// LearnerDone is a learner with the number of lessons they completed.
+type LearnerDone struct {
+	Code string
+	Name string
+	Done int
+}
+
+// MostProgressed returns the n learners with the most completed lessons.
+func (st *Store) MostProgressed(ctx context.Context, n int) ([]LearnerDone, error) {
+	var out []LearnerDone
+	err := st.r.WithContext(ctx).Table("learners").
+		Select("learners.code, learners.name, COUNT(progress.lesson) AS done").
+		Joins("JOIN progress ON progress.learner_id = learners.id AND progress.status = ?", string(progress.Completed)).
+		Group("learners.id, learners.code, learners.name").Order("done DESC, learners.id").Limit(n).Scan(&out).Error
+	return out, err
+}
