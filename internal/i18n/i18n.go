@@ -50,6 +50,10 @@ func New(log *slog.Logger) (*Bundle, error) {
 		tags = append(tags, language.MustParse(lang))
 	}
 	bundle := &Bundle{b: b, matcher: language.NewMatcher(tags), localizers: map[string]*Localizer{}}
+	msgs, err := Messages(Default)
+	if err != nil {
+		return nil, err
+	}
 	for _, lang := range Languages() {
 		// Vietnamese is always the fallback, so an English page never shows
 		// a bare message id.
@@ -57,10 +61,6 @@ func New(log *slog.Logger) (*Bundle, error) {
 		// Messages without placeholders or plural forms are translated once
 		// here: a page asks for dozens of them, and go-i18n runs a template
 		// for each call.
-		msgs, err := Messages(Default)
-		if err != nil {
-			return nil, err
-		}
 		for id, text := range msgs {
 			if !strings.Contains(id, "#") && !strings.Contains(text, "{{") {
 				l.plain[id] = l.localize(id, nil, nil)

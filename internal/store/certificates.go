@@ -87,13 +87,26 @@ func (st *Store) CertificatesOf(ctx context.Context, learnerID int64) ([]Certifi
 // Certificates already issued are left as they are.
 func (st *Store) IssueEarned(ctx context.Context, l Learner, m progress.Map, modules map[string][]string) error {
 	completed, programme := m.Earned(modules)
+	if len(completed) == 0 {
+		return nil
+	}
+	held, err := st.CertificatesOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	has := map[string]bool{}
+	for _, c := range held {
+		has[c.Kind+"/"+c.Module] = true
+	}
 	slices.Sort(completed)
 	for _, slug := range completed {
-		if _, err := st.IssueCertificate(ctx, l, CertModule, slug); err != nil {
-			return err
+		if !has[CertModule+"/"+slug] {
+			if _, err := st.IssueCertificate(ctx, l, CertModule, slug); err != nil {
+				return err
+			}
 		}
 	}
-	if programme {
+	if programme && !has[CertProgramme+"/"] {
 		_, err := st.IssueCertificate(ctx, l, CertProgramme, "")
 		return err
 	}
