@@ -49,3 +49,19 @@ func (r Result) Choices() map[string]string {
 	}
 	return m
 }
+
+// SampleAnswers returns the answers of someone who gets the first `right`
+// questions right and every other one wrong: demo learners take quizzes
+// with it, and tests use it to aim at a score.
+func (l *Lesson) SampleAnswers(right int) map[string]string {
+	out := make(map[string]string, len(l.Quiz))
+	for i, q := range l.Quiz {
+		for _, o := range q.Options {
+			if o.Correct == (i < right) {
+				out[q.ID] = o.ID
+				break
+			}
+		}
+	}
+	return out
+}

@@ -192,3 +192,17 @@ func TestGrade(t *testing.T) {
 		})
 	}
 }
+
+func TestSampleAnswersScoreWhatTheyAskFor(t *testing.T) {
+	cat, err := Load(testutil.MiniContent(), "content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := cat.Lesson("vi", "internet", "bat-wifi")
+	for right := 0; right <= len(l.Quiz); right++ {
+		r := l.Grade(l.SampleAnswers(right))
+		if r.Score != right || len(r.Missing) != 0 {
+			t.Errorf("SampleAnswers(%d) scores %d with %v unanswered", right, r.Score, r.Missing)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func takeLessons(ctx context.Context, st *store.Store, rng *rand.Rand, l store.L
 				tries = []int{rng.IntN(lesson.Pass), len(lesson.Quiz)} // failed first, then passed
 			}
 			for n, right := range tries {
-				r := lesson.Grade(choose(lesson, right))
+				r := lesson.Grade(lesson.SampleAnswers(right))
 				if _, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, UnitCode: l.UnitCode, Module: m.Slug, Lesson: lesson.Slug,
 					Choices: r.Choices(), Score: r.Score, Total: r.Total, Passed: r.Passed,
 					Submission: fmt.Sprintf("demo-%s-%s-%d", m.Slug, lesson.Slug, n), At: at}); err != nil {
@@ -108,20 +108,6 @@ func takeLessons(ctx context.Context, st *store.Store, rng *rand.Rand, l store.L
 		}
 	}
 	return issue(ctx, st, l, cat)
-}
-
-// choose answers the first `right` questions correctly and the rest wrongly.
-func choose(l *curriculum.Lesson, right int) map[string]string {
-	out := map[string]string{}
-	for i, q := range l.Quiz {
-		for _, o := range q.Options {
-			if o.Correct == (i < right) {
-				out[q.ID] = o.ID
-				break
-			}
-		}
-	}
-	return out
 }
 
 func issue(ctx context.Context, st *store.Store, l store.Learner, cat *curriculum.Catalog) error {

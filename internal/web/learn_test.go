@@ -88,13 +88,8 @@ func TestUntranslatedLessonSaysSo(t *testing.T) {
 // first `right` questions, a wrong option for the rest.
 func answers(l *curriculum.Lesson, right int) url.Values {
 	form := url.Values{}
-	for i, q := range l.Quiz {
-		for _, o := range q.Options {
-			if o.Correct == (i < right) {
-				form.Set(q.ID, o.ID)
-				break
-			}
-		}
+	for q, o := range l.SampleAnswers(right) {
+		form.Set(q, o)
 	}
 	return form
 }
