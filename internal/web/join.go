@@ -202,11 +202,7 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 
 // checkRegister validates f and returns the learner it describes.
 func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Learner, error) {
-	f.Check(validate.NotBlank(f.Name), "name", "form.error.name_required")
-	f.Check(validate.MaxRunes(f.Name, 80), "name", "form.error.name_too_long", "Max", 80)
-	year, ok := validate.Int(f.BirthYear)
-	f.Check(validate.NotBlank(f.BirthYear), "birth_year", "form.error.birth_year_required")
-	f.Check(ok && year >= minBirthYear && year <= maxBirthYear(), "birth_year", "form.error.birth_year", "Min", minBirthYear, "Max", maxBirthYear())
+	year, phone := checkPerson(&f.Form, f.Name, f.BirthYear, f.Phone)
 	f.Check(validate.NotBlank(f.Commune), "commune", "form.error.commune_required")
 	if validate.NotBlank(f.Commune) {
 		u, err := s.store.UnitByCode(ctx, f.Commune)
@@ -217,8 +213,6 @@ func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Lear
 	}
 	f.Check(validate.MaxRunes(f.Village, 80), "village", "form.error.village_too_long", "Max", 80)
 	f.Check(slices.Contains([]string{"", "female", "male", "other"}, f.Gender), "gender", "form.error.gender")
-	phone, phoneOK := validate.Phone(f.Phone)
-	f.Check(!validate.NotBlank(f.Phone) || phoneOK, "phone", "form.error.phone")
 	f.Check(f.Consent == "yes", "consent", "form.error.consent")
 
 	l := store.Learner{Name: f.Name, BirthYear: year, UnitCode: f.Commune}
@@ -228,10 +222,27 @@ func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Lear
 	if f.Gender != "" {
 		l.Gender = &f.Gender
 	}
-	if validate.NotBlank(f.Phone) {
+	if phone != "" {
 		l.Phone = &phone
 	}
 	return l, nil
+}
+
+// checkPerson validates what a learner gives at registration and may
+// correct later on /me: name, birth year, phone. It returns the birth year
+// and the phone as ten digits ("" when none was given).
+func checkPerson(f *validate.Form, name, birthYear, phone string) (int, string) {
+	f.Check(validate.NotBlank(name), "name", "form.error.name_required")
+	f.Check(validate.MaxRunes(name, 80), "name", "form.error.name_too_long", "Max", 80)
+	year, ok := validate.Int(birthYear)
+	f.Check(validate.NotBlank(birthYear), "birth_year", "form.error.birth_year_required")
+	f.Check(ok && year >= minBirthYear && year <= maxBirthYear(), "birth_year", "form.error.birth_year", "Min", minBirthYear, "Max", maxBirthYear())
+	if !validate.NotBlank(phone) {
+		return year, ""
+	}
+	clean, ok := validate.Phone(phone)
+	f.Check(ok, "phone", "form.error.phone")
+	return year, clean
 }
 
 // communeGroups lists the communes under their district (or province), in

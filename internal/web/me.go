@@ -144,15 +144,7 @@ func progressLabel(p Page, s progress.ModuleSummary) string {
 func (s *Server) mePost(c echo.Context) error {
 	l := currentLearner(c)
 	f := profileForm{Name: validate.Clean(c.FormValue("name")), BirthYear: c.FormValue("birth_year"), Phone: c.FormValue("phone")}
-	f.Check(validate.NotBlank(f.Name), "name", "form.error.name_required")
-	f.Check(validate.MaxRunes(f.Name, 80), "name", "form.error.name_too_long", "Max", 80)
-	year, ok := validate.Int(f.BirthYear)
-	f.Check(ok && year >= minBirthYear && year <= maxBirthYear(), "birth_year", "form.error.birth_year", "Min", minBirthYear, "Max", maxBirthYear())
-	phone, phoneOK := validate.Phone(f.Phone)
-	f.Check(!validate.NotBlank(f.Phone) || phoneOK, "phone", "form.error.phone")
-	if !validate.NotBlank(f.Phone) {
-		phone = ""
-	}
+	year, phone := checkPerson(&f.Form, f.Name, f.BirthYear, f.Phone)
 	if !f.Valid() {
 		p, err := s.mePage(c)
 		if err != nil {
