@@ -29,11 +29,23 @@ type assets struct {
 	files  map[string]*asset
 }
 
-func newAssets(prefix string, files map[string][]byte) (*assets, error) {
+// assetFile is a file to serve; an empty hash is computed here.
+type assetFile struct {
+	data []byte
+	hash string
+}
+
+// newAssets prepares files for serving. Lesson illustrations come with the
+// hash the curriculum already put in their URLs, so the two cannot differ.
+func newAssets(prefix string, files map[string]assetFile) (*assets, error) {
 	a := &assets{prefix: prefix, files: map[string]*asset{}}
-	for name, data := range files {
-		sum := sha256.Sum256(data)
-		f := &asset{name: name, hash: hex.EncodeToString(sum[:5]), data: data, ctype: mime.TypeByExtension(path.Ext(name))}
+	for name, file := range files {
+		data, hash := file.data, file.hash
+		if hash == "" {
+			sum := sha256.Sum256(data)
+			hash = hex.EncodeToString(sum[:5])
+		}
+		f := &asset{name: name, hash: hash, data: data, ctype: mime.TypeByExtension(path.Ext(name))}
 		if f.ctype == "" {
 			return nil, fmt.Errorf("web: unknown type of asset %s", name)
 		}
@@ -50,13 +62,14 @@ func newAssets(prefix string, files map[string][]byte) (*assets, error) {
 }
 
 // staticFiles reads every file of an embedded folder.
-func staticFiles(fsys fs.FS) (map[string][]byte, error) {
-	files := map[string][]byte{}
+func staticFiles(fsys fs.FS) (map[string]assetFile, error) {
+	files := map[string]assetFile{}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(p) == ".go" {
 			return err
 		}
-		files[p], err = fs.ReadFile(fsys, p)
+		data, err := fs.ReadFile(fsys, p)
+		files[p] = assetFile{data: data}
 		return err
 	})
 	return files, err

@@ -216,6 +216,8 @@ func TestLessonImagesAreServed(t *testing.T) {
 	res := c.Get(src)
 	assert.Equal(t, res.Status, 200)
 	assert.Equal(t, res.Header.Get("Content-Type"), "image/svg+xml")
+	// The lesson's URL carries the current fingerprint: cacheable for a year.
+	assert.Equal(t, res.Header.Get("Cache-Control"), "public, max-age=31536000, immutable")
 	assert.Contains(t, res.Header.Get("Content-Security-Policy"), "sandbox")
 	assert.Contains(t, res.Body, "<svg")
 }

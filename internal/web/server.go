@@ -77,9 +77,9 @@ func New(d Deps) (*Server, error) {
 	if s.static, err = newAssets("/static/", files); err != nil {
 		return nil, err
 	}
-	media := map[string][]byte{}
+	media := map[string]assetFile{}
 	for _, m := range d.Curriculum.MediaFiles() {
-		media[m.Name] = m.Data
+		media[m.Name] = assetFile{data: m.Data, hash: m.Hash}
 	}
 	if s.media, err = newAssets(curriculum.MediaPrefix, media); err != nil {
 		return nil, err
