@@ -86,12 +86,18 @@ func TestSessionsExpire(t *testing.T) {
 	got, err := st.SessionByID(ctx, "abc")
 	assert.NoErr(t, err)
 	assert.Equal(t, *got.LearnerID, l.ID)
+	assert.True(t, got.Learner != nil && got.Learner.Name == l.Name, "session came without its learner: %+v", got.Learner)
+	anon := store.Session{ID: "anon", Data: "{}", ExpiresAt: c.Now().Add(time.Hour)}
+	assert.NoErr(t, st.CreateSession(ctx, &anon))
+	got, err = st.SessionByID(ctx, "anon")
+	assert.NoErr(t, err)
+	assert.True(t, got.Learner == nil, "a visitor's session has a learner")
 	c.Add(2 * time.Hour)
 	_, err = st.SessionByID(ctx, "abc")
 	assert.ErrIs(t, err, store.ErrNotFound)
 	n, err := st.DeleteExpiredSessions(ctx)
 	assert.NoErr(t, err)
-	assert.Equal(t, n, int64(1))
+	assert.Equal(t, n, int64(2)) // both have expired by now
 }
 
 func TestRecordAttemptOnceAndCountsByVietnamDay(t *testing.T) {

@@ -154,6 +154,17 @@ func (st *Store) MarkStarted(ctx context.Context, learnerID int64, module, lesso
 	return nil
 }
 
+// LessonStatus returns a learner's status for one lesson.
+func (st *Store) LessonStatus(ctx context.Context, learnerID int64, module, lesson string) (progress.Status, error) {
+	var statuses []string
+	err := st.r.WithContext(ctx).Model(&Progress{}).Where("learner_id = ? AND module = ? AND lesson = ?", learnerID, module, lesson).
+		Limit(1).Pluck("status", &statuses).Error
+	if err != nil || len(statuses) == 0 {
+		return progress.NotStarted, err
+	}
+	return progress.Status(statuses[0]), nil
+}
+
 // ProgressOf returns all of a learner's lesson records.
 func (st *Store) ProgressOf(ctx context.Context, learnerID int64) ([]Progress, error) {
 	var out []Progress

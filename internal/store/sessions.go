@@ -14,21 +14,24 @@ type Session struct {
 	Data      string // JSON owned by the web layer
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	Learner   *Learner `gorm:"foreignKey:LearnerID"` // filled by SessionByID; never saved through here
 }
 
 // CreateSession stores a session.
 func (st *Store) CreateSession(ctx context.Context, s *Session) error {
 	s.CreatedAt = st.now()
-	if err := st.w.WithContext(ctx).Create(s).Error; err != nil {
+	if err := st.w.WithContext(ctx).Omit("Learner").Create(s).Error; err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
 	return nil
 }
 
-// SessionByID returns a session that has not expired.
+// SessionByID returns a session that has not expired, with its learner (if
+// any) in the same query: this runs on every page a signed-in learner opens.
 func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	var s Session
-	err := st.r.WithContext(ctx).Where("id = ? AND expires_at > ?", id, st.now()).Take(&s).Error
+	err := st.r.WithContext(ctx).Joins("Learner").
+		Where("sessions.id = ? AND sessions.expires_at > ?", id, st.now()).Take(&s).Error
 	return s, notFound(err)
 }
 

@@ -111,11 +111,9 @@ func (s *Server) lessonShow(c echo.Context) error {
 		return err
 	}
 	if l := currentLearner(c); l != nil {
-		pm, err := s.progressMap(c)
-		if err != nil {
+		if p.Status, err = s.store.LessonStatus(c.Request().Context(), l.ID, p.Module.Slug, p.Lesson.Slug); err != nil {
 			return err
 		}
-		p.Status = pm.Lesson(p.Module.Slug, p.Lesson.Slug)
 		if p.Status == progress.NotStarted {
 			if err := s.store.MarkStarted(c.Request().Context(), l.ID, p.Module.Slug, p.Lesson.Slug); err != nil {
 				return err

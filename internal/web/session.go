@@ -122,17 +122,8 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		sess := &session{id: row.ID, expires: row.ExpiresAt}
+		sess := &session{id: row.ID, expires: row.ExpiresAt, learner: row.Learner}
 		_ = json.Unmarshal([]byte(row.Data), &sess.data)
-		if row.LearnerID != nil {
-			l, err := s.store.LearnerByID(ctx, *row.LearnerID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			if err == nil {
-				sess.learner = &l
-			}
-		}
 		c.Set(keySession, sess)
 		if time.Until(row.ExpiresAt) < sessionTTL-sessionRefresh {
 			if err := s.saveSession(c); err != nil {
