@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -20,13 +19,7 @@ type Class struct {
 // CreateClass adds a class; its join code must be unique.
 func (st *Store) CreateClass(ctx context.Context, c *Class) error {
 	c.JoinCode = strings.ToUpper(c.JoinCode)
-	if err := st.w.WithContext(ctx).Create(c).Error; err != nil {
-		if isUniqueViolation(err) {
-			return fmt.Errorf("store: class code %s: %w", c.JoinCode, ErrConflict)
-		}
-		return fmt.Errorf("store: create class: %w", err)
-	}
-	return nil
+	return st.create(ctx, c, "class code "+c.JoinCode)
 }
 
 // ClassByJoinCode finds a class by the code a trainer hands out.

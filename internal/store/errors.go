@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,4 +25,17 @@ func isUniqueViolation(err error) bool {
 		return pe.Code == "23505"
 	}
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// create inserts a row, reporting a taken unique value (what) as ErrConflict.
+func (st *Store) create(ctx context.Context, row any, what string) error {
+	err := st.w.WithContext(ctx).Create(row).Error
+	switch {
+	case err == nil:
+		return nil
+	case isUniqueViolation(err):
+		return fmt.Errorf("store: %s: %w", what, ErrConflict)
+	default:
+		return fmt.Errorf("store: create %s: %w", what, err)
+	}
 }

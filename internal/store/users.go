@@ -20,13 +20,7 @@ type User struct {
 // CreateUser adds a staff account. The password arrives already hashed.
 func (st *Store) CreateUser(ctx context.Context, u *User) error {
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	if err := st.w.WithContext(ctx).Create(u).Error; err != nil {
-		if isUniqueViolation(err) {
-			return fmt.Errorf("store: user %q: %w", u.Username, ErrConflict)
-		}
-		return fmt.Errorf("store: create user: %w", err)
-	}
-	return nil
+	return st.create(ctx, u, fmt.Sprintf("user %q", u.Username))
 }
 
 // UserByUsername returns a staff account by its (case-insensitive) name.

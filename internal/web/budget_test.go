@@ -89,10 +89,16 @@ func TestNoRenderBlockingScriptsOrFonts(t *testing.T) {
 
 func cssURL(t *testing.T, srv *testutil.Server) string {
 	t.Helper()
-	page := srv.Client().Get("/").Body
-	m := regexp.MustCompile(`href="(/static/[^"]+\.css)"`).FindStringSubmatch(page)
+	return linkIn(t, srv.Client().Get("/").Body, `href="(/static/[^"]+\.css)"`)
+}
+
+// linkIn returns the first submatch of pattern in page, failing the test
+// when the page has none.
+func linkIn(t *testing.T, page, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(page)
 	if m == nil {
-		t.Fatal("no stylesheet link")
+		t.Fatalf("no %s in the page", pattern)
 	}
 	return m[1]
 }

@@ -178,11 +178,7 @@ func TestSecurityAndCacheHeaders(t *testing.T) {
 func TestStaticAssets(t *testing.T) {
 	srv := testutil.NewServer(t, testutil.ServerOptions{})
 	c := srv.Client()
-	page := c.Get("/").Body
-	i := strings.Index(page, `href="/static/`)
-	assert.True(t, i >= 0, "no stylesheet link")
-	css := page[i+len(`href="`):]
-	css = css[:strings.Index(css, `"`)]
+	css := cssURL(t, srv)
 
 	res := c.Get(css)
 	assert.Equal(t, res.Status, 200)
@@ -208,11 +204,7 @@ func TestStaticAssets(t *testing.T) {
 func TestLessonImagesAreServed(t *testing.T) {
 	srv := testutil.NewServer(t, testutil.ServerOptions{Content: testutil.MiniContent()})
 	c := srv.Client()
-	page := c.Get("/modules/internet/bat-wifi").Body
-	i := strings.Index(page, `src="/media/`)
-	assert.True(t, i >= 0, "no image in the lesson")
-	src := page[i+len(`src="`):]
-	src = src[:strings.Index(src, `"`)]
+	src := linkIn(t, c.Get("/modules/internet/bat-wifi").Body, `src="(/media/[^"]+)"`)
 	res := c.Get(src)
 	assert.Equal(t, res.Status, 200)
 	assert.Equal(t, res.Header.Get("Content-Type"), "image/svg+xml")
