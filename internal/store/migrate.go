@@ -64,24 +64,20 @@ func (st *Store) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("store: read migrations: %w", err)
 	}
 	db := st.w.WithContext(ctx).Session(&gorm.Session{PrepareStmt: false})
-	if err := db.Exec(st.dialect.dialectSQL(`CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Even CREATE TABLE IF NOT EXISTS races on PostgreSQL (two servers can
+	// both find the table missing), so it runs under the lock too.
+	err = st.locked(db, func(tx *gorm.DB) error {
+		return tx.Exec(st.dialect.dialectSQL(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version TEXT PRIMARY KEY,
-		applied_at {{time}} NOT NULL)`)).Error; err != nil {
+		applied_at {{time}} NOT NULL)`)).Error
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	var applied []string
 	for _, m := range all {
 		ran := false
-		// One transaction per migration that first takes the migration lock
-		// and then checks the record, so two servers starting at once apply
-		// each migration exactly once: on SQLite the writer's BEGIN
-		// IMMEDIATE is the lock, on PostgreSQL an advisory lock.
-		err := db.Transaction(func(tx *gorm.DB) error {
-			if st.dialect == Postgres {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
-					return err
-				}
-			}
+		err := st.locked(db, func(tx *gorm.DB) error {
 			var n int64
 			if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n).Error; err != nil {
 				return err
@@ -110,6 +106,21 @@ func (st *Store) Migrate(ctx context.Context) ([]string, error) {
 // migrationLockKey is the PostgreSQL advisory lock held while migrating
 // (an arbitrary constant: "kns" in ASCII).
 const migrationLockKey = 0x6b6e73
+
+// locked runs fn in a transaction that first takes the migration lock, so
+// that servers starting at once change the schema one at a time and each
+// sees what the other did: on SQLite the writer's BEGIN IMMEDIATE is the
+// lock, on PostgreSQL an advisory lock released at commit.
+func (st *Store) locked(db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		if st.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}
 
 // AppliedMigrations returns the versions recorded in schema_migrations.
 func (st *Store) AppliedMigrations(ctx context.Context) (map[string]bool, error) {

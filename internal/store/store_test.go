@@ -181,3 +181,37 @@ func TestOpenCreatesTheFolder(t *testing.T) {
 	_, err = os.Stat(path)
 	assert.NoErr(t, err)
 }
+
+// TestConcurrentMigrations: several servers starting on one new database
+// all succeed, and each migration is applied once. (On PostgreSQL even
+// CREATE TABLE IF NOT EXISTS fails when two sessions race on it.)
+func TestConcurrentMigrations(t *testing.T) {
+	dsn := testutil.NewDSN(t)
+	ctx := context.Background()
+	const servers = 6
+	errs := make(chan error, servers)
+	applied := make(chan int, servers)
+	for range servers {
+		go func() {
+			st, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			done, err := st.Migrate(ctx)
+			applied <- len(done)
+			errs <- err
+		}()
+	}
+	total := 0
+	for range servers {
+		assert.NoErr(t, <-errs)
+	}
+	close(applied)
+	for n := range applied {
+		total += n
+	}
+	all, _ := store.Migrations()
+	assert.Equal(t, total, len(all))
+}
