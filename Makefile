@@ -34,7 +34,8 @@ node_modules/axe-core: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-lint: ## go vet, gofmt and staticcheck
+lint: ## repository hygiene, go vet, gofmt and staticcheck
+	scripts/check-tree.sh
 	go vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
