@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,33 +49,70 @@ func newLearner(t *testing.T, st *store.Store) store.Learner {
 	return l
 }
 
-func TestThrottleBlocksAndForgets(t *testing.T) {
+func TestThrottleCountsWindowsAndRefunds(t *testing.T) {
 	st, c := storeAt(t, time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	lim := store.Limit{Failures: 3, Window: 10 * time.Minute, Block: 5 * time.Minute}
-	for range 2 {
-		assert.NoErr(t, st.Fail(ctx, "k", lim))
+	lim := store.Limit{Max: 3, Window: 10 * time.Minute}
+	start := c.Now()
+	for i := range 3 {
+		v, err := st.Take(ctx, "k", lim)
+		assert.NoErr(t, err)
+		assert.True(t, v.Allowed, "attempt %d of 3 refused", i+1)
 	}
-	until, err := st.Blocked(ctx, "k", "other")
+	c.Add(time.Minute)
+	v, err := st.Take(ctx, "k", lim)
 	assert.NoErr(t, err)
-	assert.True(t, until.IsZero(), "blocked after 2 of 3 failures")
-	assert.NoErr(t, st.Fail(ctx, "k", lim))
-	until, _ = st.Blocked(ctx, "other", "k")
-	assert.True(t, until.Equal(c.Now().Add(5*time.Minute)), "blocked until %v", until)
-	c.Add(6 * time.Minute)
-	until, _ = st.Blocked(ctx, "k")
-	assert.True(t, until.IsZero(), "still blocked after the block ended")
-	// Failures outside the window start a new count.
+	assert.True(t, !v.Allowed, "a fourth attempt in the window was allowed")
+	assert.True(t, v.RetryAt.Equal(start.Add(10*time.Minute)), "retry at %v, want the end of the window", v.RetryAt)
+	other, _ := st.Take(ctx, "other", lim)
+	assert.True(t, other.Allowed, "one key's count blocked another key")
+
+	// A new window starts a new count.
 	c.Add(10 * time.Minute)
-	assert.NoErr(t, st.Fail(ctx, "k", lim))
-	assert.NoErr(t, st.Fail(ctx, "k", lim))
-	until, _ = st.Blocked(ctx, "k")
-	assert.True(t, until.IsZero(), "old failures counted in a new window")
+	v, _ = st.Take(ctx, "k", lim)
+	assert.True(t, v.Allowed, "still refused in a new window")
+	// A refunded attempt does not count: successes never lock anyone out.
+	for range 5 {
+		v, _ = st.Take(ctx, "k", lim)
+		assert.True(t, v.Allowed, "refunded attempts were counted")
+		assert.NoErr(t, st.Refund(ctx, "k"))
+	}
 	c.Add(48 * time.Hour)
 	n, err := st.DeleteStaleThrottles(ctx, 24*time.Hour)
 	assert.NoErr(t, err)
-	assert.Equal(t, n, int64(1))
+	assert.Equal(t, n, int64(2))
 	assert.NoErr(t, st.ResetThrottle(ctx, "k"))
+}
+
+// TestThrottleIsAtomic sends 200 attempts at once against a limit of 5:
+// exactly 5 may go ahead, on both engines. Before Take counted and decided
+// in one statement, all 200 were let through to compare a PIN.
+func TestThrottleIsAtomic(t *testing.T) {
+	st, _ := storeAt(t, time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	lim := store.Limit{Max: 5, Window: 15 * time.Minute}
+	var allowed, refused atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 200 {
+		wg.Go(func() {
+			<-start
+			v, err := st.Take(ctx, "resume-code:ABC2345", lim)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if v.Allowed {
+				allowed.Add(1)
+			} else {
+				refused.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, allowed.Load(), int64(5))
+	assert.Equal(t, refused.Load(), int64(195))
 }
 
 func TestSessionsExpire(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,13 +299,54 @@ func TestResumeIsThrottled(t *testing.T) {
 	}
 	res := guesser.Post("/resume", url.Values{"code": {code}, "pin": {"0000"}})
 	assert.Equal(t, res.Status, http.StatusTooManyRequests)
-	assert.Contains(t, res.Body, "Bạn đã nhập sai nhiều lần")
+	assert.Contains(t, res.Body, "Bạn đã thử quá nhiều lần", "hãy chờ 15 phút, đến ")
 	// One client (all these clients share 127.0.0.1) is blocked after 20
 	// failures in all, whatever the codes.
 	for i := range 20 {
 		c.Post("/resume", url.Values{"code": {"YYYYY" + string(rune('A'+i%8)) + string(rune('2'+i/8))}})
 	}
 	assert.Equal(t, c.Post("/resume", url.Values{"code": {"WWWWWW2"}}).Status, http.StatusTooManyRequests)
+}
+
+// TestResumeGuessesAreCountedBeforeComparing sends 200 wrong PINs for one
+// code at the same moment. The count is taken before the PIN is compared,
+// in one atomic statement, so exactly the limit (5) are compared and the
+// rest are refused; the right PIN is then refused too, until the window
+// ends. Before, every guess was compared and the right one signed in.
+func TestResumeGuessesAreCountedBeforeComparing(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.ServerOptions{})
+	owner, code := register(t, srv, "Trần Thị Sáu")
+	owner.Get("/me")
+	assert.Equal(t, owner.Post("/me/pin", url.Values{"pin": {"2468"}}).Status, http.StatusSeeOther)
+
+	const guesses = 200
+	var compared, refused, other atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range guesses {
+		wg.Go(func() {
+			c := srv.Client()
+			c.Header.Set("Sec-Fetch-Site", "same-origin")
+			<-start
+			res := c.Post("/resume", url.Values{"code": {code}, "pin": {fmt.Sprintf("%04d", 3000+i)}})
+			switch {
+			case res.Status == http.StatusUnprocessableEntity && strings.Contains(res.Body, "Mã PIN không đúng."):
+				compared.Add(1)
+			case res.Status == http.StatusTooManyRequests:
+				refused.Add(1)
+			default:
+				other.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	t.Logf("%d concurrent wrong PINs: %d compared, %d refused", guesses, compared.Load(), refused.Load())
+	assert.Equal(t, other.Load(), int64(0))
+	assert.Equal(t, compared.Load(), int64(5))
+	right := srv.Client()
+	right.Header.Set("Sec-Fetch-Site", "same-origin")
+	assert.Equal(t, right.Post("/resume", url.Values{"code": {code}, "pin": {"2468"}}).Status, http.StatusTooManyRequests)
 }
 
 // completeModule passes every lesson of m.
