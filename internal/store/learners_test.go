@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,7 +144,7 @@ func TestRecordAttemptOnceAndCountsByVietnamDay(t *testing.T) {
 	st, c := storeAt(t, time.Date(2026, 11, 27, 18, 30, 0, 0, time.UTC))
 	ctx := context.Background()
 	l := newLearner(t, st)
-	in := store.AttemptInput{LearnerID: l.ID, UnitCode: l.UnitCode, Module: "internet", Lesson: "a",
+	in := store.AttemptInput{LearnerID: l.ID, Module: "internet", Lesson: "a",
 		Choices: map[string]string{"q1": "a"}, Score: 1, Total: 3, Passed: false, Submission: "s1"}
 	res, err := st.RecordAttempt(ctx, in)
 	assert.NoErr(t, err)
@@ -189,19 +190,76 @@ func TestLearnerCodesAndDuplicateForms(t *testing.T) {
 	assert.Equal(t, n, int64(1))
 }
 
-func TestCertificatesAreIssuedOnce(t *testing.T) {
+// TestCompletionIssuesCertificatesInTheSameTransaction: the attempt that
+// completes a module's last lesson issues its certificate (and, for the last
+// module, the programme's) before RecordAttempt returns, counted for the
+// day; recording again issues nothing twice.
+func TestCompletionIssuesCertificatesInTheSameTransaction(t *testing.T) {
 	st, _ := storeAt(t, time.Now())
 	ctx := context.Background()
 	l := newLearner(t, st)
-	first, err := st.IssueCertificate(ctx, l, store.CertModule, "email")
+	modules := map[string][]string{"email": {"a", "b"}, "internet": {"c"}}
+	answer := func(module, lesson, sub string) store.AttemptResult {
+		t.Helper()
+		res, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, Module: module, Lesson: lesson,
+			Choices: map[string]string{"q1": "a"}, Score: 3, Total: 3, Passed: true, Submission: sub, Modules: modules})
+		assert.NoErr(t, err)
+		return res
+	}
+	assert.Equal(t, len(answer("email", "a", "s1").Issued), 0)
+	res := answer("email", "b", "s2")
+	assert.Equal(t, len(res.Issued), 1)
+	assert.Equal(t, res.Issued[0].Module, "email")
+	assert.Equal(t, res.Issued[0].Name, "Nguyễn Văn An")
+	res = answer("internet", "c", "s3")
+	assert.Equal(t, len(res.Issued), 2) // the module, then the programme
+	assert.Equal(t, res.Issued[1].Kind, store.CertProgramme)
+	assert.Equal(t, len(answer("internet", "c", "s4").Issued), 0)
+	certs, err := st.CertificatesOf(ctx, l.ID)
 	assert.NoErr(t, err)
-	again, err := st.IssueCertificate(ctx, l, store.CertModule, "email")
+	assert.Equal(t, len(certs), 3)
+	found, err := st.CertificateByCode(ctx, certs[0].Code)
 	assert.NoErr(t, err)
-	assert.Equal(t, again.Code, first.Code)
-	found, err := st.CertificateByCode(ctx, first.Code)
+	assert.Equal(t, found.LearnerID, l.ID)
+	counts, _ := st.DailyCounts(ctx, l.UnitCode)
+	assert.Equal(t, counts[0].ModulesCompleted, 2)
+	assert.Equal(t, counts[0].Certificates, 3)
+	missing, err := st.MissingCertificates(ctx, modules)
 	assert.NoErr(t, err)
-	assert.Equal(t, found.Name, "Nguyễn Văn An")
+	assert.Equal(t, len(missing), 0)
+
 	assert.NoErr(t, st.DeleteLearner(ctx, l.ID))
-	_, err = st.CertificateByCode(ctx, first.Code)
+	_, err = st.CertificateByCode(ctx, certs[0].Code)
 	assert.ErrIs(t, err, store.ErrNotFound)
+}
+
+// TestMissingCertificatesAreFoundAndIssuedOnce heals what a crash between
+// two transactions left before answers were recorded in one: completed
+// modules without their certificate.
+func TestMissingCertificatesAreFoundAndIssuedOnce(t *testing.T) {
+	st, _ := storeAt(t, time.Now())
+	ctx := context.Background()
+	l := newLearner(t, st)
+	other := newLearner(t, st)
+	modules := map[string][]string{"email": {"a", "b"}, "internet": {"c"}}
+	for i, k := range [][2]string{{"email", "a"}, {"email", "b"}, {"internet", "c"}} {
+		// Recorded without the rules: no certificates, as after the old crash.
+		_, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, Module: k[0], Lesson: k[1],
+			Score: 3, Total: 3, Passed: true, Submission: fmt.Sprint("s", i)})
+		assert.NoErr(t, err)
+	}
+	_, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: other.ID, Module: "email", Lesson: "a",
+		Score: 3, Total: 3, Passed: true, Submission: "o1"})
+	assert.NoErr(t, err)
+	missing, err := st.MissingCertificates(ctx, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, missing, []int64{l.ID}) // other has not finished a module
+	issued, err := st.IssueEarned(ctx, l.ID, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(issued), 3)
+	issued, err = st.IssueEarned(ctx, l.ID, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(issued), 0)
+	missing, _ = st.MissingCertificates(ctx, modules)
+	assert.Equal(t, len(missing), 0)
 }
