@@ -28,7 +28,7 @@ func (s *Server) certificateShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := certificatePage{Page: s.page(c), Cert: cert, QR: "/certificates/" + cert.Code + "/qr.svg", URL: s.certificateURL(c, cert.Code)}
+	p := certificatePage{Page: s.page(c), Cert: cert, QR: "/certificates/" + cert.Code + "/qr.svg", URL: s.certificateURL(cert.Code)}
 	p.NoIndex = true // a person's name: not for search engines
 	p.Title = s.certificateTitle(p.Page, cert)
 	if cert.Kind == store.CertProgramme {
@@ -45,7 +45,7 @@ func (s *Server) certificateQR(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	svg, err := qrSVG(s.certificateURL(c, cert.Code))
+	svg, err := qrSVG(s.certificateURL(cert.Code))
 	if err != nil {
 		return err
 	}
@@ -67,14 +67,10 @@ func (s *Server) certificateFromPath(c echo.Context) (store.Certificate, error) 
 
 var errCertificateUnknown = errors.New("no such certificate")
 
-// certificateURL is the absolute verification address: the configured
-// public address, or the one the request came to.
-func (s *Server) certificateURL(c echo.Context, code string) string {
-	base := s.cfg.BaseURL
-	if base == "" {
-		base = c.Scheme() + "://" + c.Request().Host
-	}
-	return base + "/certificates/" + code
+// certificateURL is the absolute verification address printed on a
+// certificate and in its QR code.
+func (s *Server) certificateURL(code string) string {
+	return s.absURL("/certificates/" + code)
 }
 
 func (s *Server) certificateTitle(p Page, cert store.Certificate) string {

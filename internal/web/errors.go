@@ -43,10 +43,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.Error("request failed", "id", requestID(c), "route", c.Path(), "err", err)
 	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(status)
-		return
-	}
 	if localizer(c) == nil { // failed before the language middleware ran
 		setLocalizer(c, s.i18n.Localizer(s.i18n.Match(c.Request().Header.Get("Accept-Language"))))
 	}

@@ -143,10 +143,19 @@ func (s *Server) joinCodeShow(c echo.Context) error {
 	if code == "" {
 		return s.renderJoinCode(c, http.StatusOK, "", false)
 	}
+	if !codes.Valid(code, 4, 12) {
+		return s.renderJoinCode(c, http.StatusNotFound, code, true)
+	}
 	return c.Redirect(http.StatusSeeOther, "/join/"+url.PathEscape(code))
 }
 
+// renderJoinCode shows the class-code form. What was typed is shown back
+// only up to the field's length: a code is at most 12 characters, and a
+// huge value must not be echoed.
 func (s *Server) renderJoinCode(c echo.Context, status int, code string, unknown bool) error {
+	if r := []rune(code); len(r) > 14 {
+		code = string(r[:14]) + "…"
+	}
 	return s.render(c, status, "join_code", joinCodePage{Page: s.page(c), Code: code, Unknown: unknown})
 }
 
@@ -194,8 +203,8 @@ func (s *Server) renderRegister(c echo.Context, status int, f registerForm, clas
 func (s *Server) register(c echo.Context, class *store.Class) error {
 	ctx := c.Request().Context()
 	f := registerForm{
-		Name: validate.Clean(c.FormValue("name")), BirthYear: c.FormValue("birth_year"),
-		Commune: c.FormValue("commune"), Village: validate.Clean(c.FormValue("village")),
+		Name: c.FormValue("name"), BirthYear: c.FormValue("birth_year"),
+		Commune: c.FormValue("commune"), Village: c.FormValue("village"),
 		Gender: c.FormValue("gender"), Phone: c.FormValue("phone"), Consent: c.FormValue("consent"),
 		Submission: c.FormValue("_form"),
 	}
@@ -257,7 +266,10 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 
 // checkRegister validates f and returns the learner it describes.
 func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Learner, error) {
-	year, phone := checkPerson(&f.Form, f.Name, f.BirthYear, f.Phone)
+	p, year, phone := checkPerson(&f.Form, person{f.Name, f.BirthYear, f.Phone})
+	f.Name, f.BirthYear, f.Phone = p.Name, p.BirthYear, p.Phone
+	f.Village = f.TextField("village", f.Village, 80)
+	f.Commune = f.TextField("commune", f.Commune, 12)
 	f.Check(validate.NotBlank(f.Commune), "commune", "form.error.commune_required")
 	if validate.NotBlank(f.Commune) {
 		u, err := s.store.UnitByCode(ctx, f.Commune)
@@ -266,7 +278,6 @@ func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Lear
 		}
 		f.Check(err == nil && u.Level == units.Commune, "commune", "form.error.commune_unknown")
 	}
-	f.Check(validate.MaxRunes(f.Village, 80), "village", "form.error.village_too_long", "Max", 80)
 	f.Check(slices.Contains([]string{"", "female", "male", "other"}, f.Gender), "gender", "form.error.gender")
 	f.Check(f.Consent == "yes", "consent", "form.error.consent")
 
@@ -283,21 +294,32 @@ func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Lear
 	return l, nil
 }
 
-// checkPerson validates what a learner gives at registration and may
-// correct later on /me: name, birth year, phone. It returns the birth year
-// and the phone as ten digits ("" when none was given).
-func checkPerson(f *validate.Form, name, birthYear, phone string) (int, string) {
-	f.Check(validate.NotBlank(name), "name", "form.error.name_required")
-	f.Check(validate.MaxRunes(name, 80), "name", "form.error.name_too_long", "Max", 80)
-	year, ok := validate.Int(birthYear)
-	f.Check(validate.NotBlank(birthYear), "birth_year", "form.error.birth_year_required")
+// person is what a learner gives at registration and may correct later on
+// /me, as typed (cleaned by the text rule, so it can be shown back).
+type person struct {
+	Name      string
+	BirthYear string
+	Phone     string
+}
+
+// checkPerson runs every field of p through the text rule and the field's
+// own checks, records problems in f, and returns p cleaned with the birth
+// year as a number and the phone as ten digits ("" when none was given).
+func checkPerson(f *validate.Form, p person) (person, int, string) {
+	p.Name = f.TextField("name", p.Name, 80)
+	p.BirthYear = f.TextField("birth_year", p.BirthYear, 8)
+	p.Phone = f.TextField("phone", p.Phone, 20)
+	f.Check(validate.NotBlank(p.Name), "name", "form.error.name_required")
+	f.Check(validate.HasLetter(p.Name), "name", "form.error.name_letter")
+	year, ok := validate.Int(p.BirthYear)
+	f.Check(validate.NotBlank(p.BirthYear), "birth_year", "form.error.birth_year_required")
 	f.Check(ok && year >= minBirthYear && year <= maxBirthYear(), "birth_year", "form.error.birth_year", "Min", minBirthYear, "Max", maxBirthYear())
-	if !validate.NotBlank(phone) {
-		return year, ""
+	if !validate.NotBlank(p.Phone) {
+		return p, year, ""
 	}
-	clean, ok := validate.Phone(phone)
+	clean, ok := validate.Phone(p.Phone)
 	f.Check(ok, "phone", "form.error.phone")
-	return year, clean
+	return p, year, clean
 }
 
 // communeGroups lists the communes under their district (or province), in

@@ -54,9 +54,23 @@ func newMetrics(st *store.Store) *metrics {
 	return m
 }
 
+// observe counts one request. Every label comes from a closed set, so no
+// client can create series: the route is a pattern from routes.go (or
+// "unmatched"), the method one of the standard ones (or "other"), and the
+// status a number the server itself chose.
 func (m *metrics) observe(method, route string, status int, took time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(methodLabel(method), route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(took.Seconds())
+}
+
+// methodLabel maps a request method to a closed set of labels.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "other"
 }
 
 // metricsShow answers /metrics to clients on the loopback interface, or to

@@ -22,10 +22,42 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 // maxBody is the largest request body accepted; forms are small.
 const maxBody = "64K"
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// requestIDs gives every request an id, answered in X-Request-Id and
+// logged with the request. A proxy's id is kept when it is short and plain
+// (1-64 letters, digits, '-', '_', '.', ':'), so logs can be joined across
+// hops; anything else is replaced, never echoed or logged.
+func requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !plainID(id) {
+			id = newNonce()
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+func plainID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.' || b == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// securityHeaders sets the headers every response carries. Behind HTTPS
+// (secure cookies) browsers are also told to use HTTPS only, for a year.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
+		if s.cfg.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -49,14 +81,15 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		status := c.Response().Status
 		route := routeLabel(c)
 		elapsed := time.Since(start)
-		s.metrics.observe(c.Request().Method, route, status, elapsed)
+		method := methodLabel(c.Request().Method)
+		s.metrics.observe(method, route, status, elapsed)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("id", requestID(c)),
-			slog.String("method", c.Request().Method),
+			slog.String("method", method),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size),

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -161,8 +162,13 @@ func (s *Server) renderFragments(r *renderer) (map[string]*lessonFragments, erro
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
 	h := c.Response().Header()
 	// Pages carry a CSRF token and the visitor's progress: never share them
-	// between users through a cache.
-	h.Set(echo.HeaderCacheControl, "private, no-cache")
+	// between users through a cache; a signed-in learner's pages (their
+	// name, their code) are not even kept on the phone's disk.
+	if currentLearner(c) != nil {
+		h.Set(echo.HeaderCacheControl, "no-store")
+	} else {
+		h.Set(echo.HeaderCacheControl, "private, no-cache")
+	}
 	h.Add(echo.HeaderVary, "Cookie")
 	h.Add(echo.HeaderVary, "Accept-Language")
 	return c.Render(status, name, data)
@@ -175,8 +181,16 @@ func (s *Server) page(c echo.Context) Page {
 	if loc.Lang == "en" {
 		other = "vi"
 	}
-	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: c.Request().URL.Path, loc: loc,
+	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: localPath(c.Request().URL.Path), loc: loc,
 		Learner: currentLearner(c), Flash: s.takeFlash(c)}
+}
+
+// localPath turns a request path into one that can only lead to this site
+// when put in a link: "//evil.example" (or "/\evil.example", which browsers
+// read the same way) would otherwise be an address on another host.
+func localPath(p string) string {
+	p = path.Clean("/" + strings.ReplaceAll(p, "\\", "/"))
+	return (&url.URL{Path: p}).EscapedPath()
 }
 
 // flashCookie carries a one-time message id across a redirect. Only ids

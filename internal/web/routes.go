@@ -11,10 +11,10 @@ func (s *Server) routes() {
 	// The request log wraps Recover (not the other way round, as in STYLE's
 	// list) so that a panic is logged as the 500 it becomes.
 	e.Use(
-		middleware.RequestID(),
+		requestIDs,
 		s.requestLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}),
-		securityHeaders,
+		s.securityHeaders,
 		middleware.BodyLimit(maxBody),
 		s.language,
 		s.csrf(),

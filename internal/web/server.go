@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -124,10 +125,45 @@ func New(d Deps) (*Server, error) {
 	e.Server.IdleTimeout = 120 * time.Second
 	s.echo = e
 	s.routes()
-	if s.handler, err = compress(e); err != nil {
+	if s.handler, err = compress(headAsGet(e)); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// headAsGet answers HEAD wherever GET is answered (RFC 9110), for every
+// route at once: the request reaches the router as a GET, while the
+// ResponseWriter still belongs to the HEAD request, so net/http sends the
+// headers and drops the body. A GET never changes stored data, so neither
+// does a HEAD.
+func headAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			get := *r
+			get.Method = http.MethodGet
+			r = &get
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// absURL makes the absolute address of a path, for what leaves the screen
+// (QR codes, printed certificates): --base-url, else the address the
+// server listens on. Never the request's Host header: the client chooses
+// that, and a forged one would be printed on paper.
+func (s *Server) absURL(p string) string {
+	base := strings.TrimRight(s.cfg.BaseURL, "/")
+	if base == "" {
+		host, port, err := net.SplitHostPort(s.cfg.Addr)
+		if err != nil {
+			host, port = "localhost", "8080"
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	return base + p
 }
 
 // Handler returns the root HTTP handler, for tests and custom servers.
