@@ -8,6 +8,7 @@
 //	kynangso backup   --db ... OUT.db
 //	kynangso export   --db ... OUT.jsonl        (whole database as JSON lines; - for stdout)
 //	kynangso import   --db ... IN.jsonl         (into an empty database, e.g. PostgreSQL)
+//	kynangso repair   --db ...                  (issue earned certificates that are missing, clean stored text)
 //
 // Every flag also reads KYNANGSO_<FLAG>. This file only wires things
 // together; the work happens in internal/.
@@ -36,8 +37,10 @@ import (
 	"github.com/kynangso/kynangso/internal/curriculum"
 	"github.com/kynangso/kynangso/internal/demo"
 	"github.com/kynangso/kynangso/internal/i18n"
+	"github.com/kynangso/kynangso/internal/learning"
 	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/units"
+	"github.com/kynangso/kynangso/internal/validate"
 	"github.com/kynangso/kynangso/internal/web"
 	"github.com/kynangso/kynangso/static"
 	"github.com/kynangso/kynangso/templates"
@@ -70,6 +73,7 @@ Usage:
   kynangso backup   --db ... OUT.db
   kynangso export   --db ... OUT.jsonl        whole database as JSON lines (- for stdout)
   kynangso import   --db ... IN.jsonl         into an empty database (- for stdin)
+  kynangso repair   --db ...                  issue earned certificates that are missing, clean stored text
   kynangso version
 
 "kynangso COMMAND --help" lists the flags and their KYNANGSO_* variables.
@@ -133,6 +137,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exportDB(ctx, st, cfg.Out, stdout, stderr)
 	case "import":
 		return importDB(ctx, st, cfg.In, stdin, stdout)
+	case "repair":
+		return repair(ctx, st, cfg, stdout)
 	}
 	return fmt.Errorf("command %q is not implemented", cfg.Command)
 }
@@ -229,6 +235,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			sum.Print(stdout, base)
 		}
 	}
+	// Heal what older versions may have left (certificates earned but not
+	// issued). Idempotent and quick, but off the start-up path: it reads
+	// aggregates over all progress, which grows with the province.
+	go func() {
+		if n, err := learning.New(st, cat).Repair(ctx); err != nil {
+			log.Warn("repair at start-up failed", "err", err)
+		} else if n > 0 {
+			log.Info("missing certificates issued at start-up", "count", n)
+		}
+	}()
 	log.Info("serving", "url", base, "lessons", cat.LessonCount(), "db", st.Dialect(), "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "Kỹ năng số is ready: %s\n", base)
 	return srv.Serve(ctx, ln)
@@ -315,6 +331,24 @@ func importDB(ctx context.Context, st *store.Store, in string, stdin io.Reader, 
 		return err
 	}
 	fmt.Fprintf(stdout, "imported %s\n", summarize(counts))
+	return nil
+}
+
+// repair heals what older versions could leave behind; it is idempotent.
+func repair(ctx context.Context, st *store.Store, cfg config.Config, stdout io.Writer) error {
+	cat, err := loadContent(cfg)
+	if err != nil {
+		return err
+	}
+	cleaned, err := st.CleanText(ctx, validate.Sanitize) // first: certificates print the names
+	if err != nil {
+		return err
+	}
+	issued, err := learning.New(st, cat).Repair(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "repair: %d missing certificates issued, %d rows of stored text cleaned\n", issued, cleaned)
 	return nil
 }
 

@@ -291,3 +291,55 @@ func waitHealthy(t *testing.T, base string) {
 	}
 	t.Fatalf("%s/healthz did not answer in time", base)
 }
+
+// TestRepairHealsOldDatabases: a database written before answers were
+// recorded in one transaction can hold completed modules without their
+// certificate, and names with bytes that break an export to PostgreSQL.
+// `kynangso repair` issues the one and cleans the other, and running it
+// again changes nothing.
+func TestRepairHealsOldDatabases(t *testing.T) {
+	db := testutil.NewDSN(t)
+	_, err := runCmd(t, "", "demo", "--db", db, "--learners", "0")
+	assert.NoErr(t, err)
+	ctx := context.Background()
+	st, err := store.Open(ctx, db, store.Options{})
+	assert.NoErr(t, err)
+	defer st.Close()
+	communes, err := st.UnitsByLevel(ctx, "commune")
+	assert.NoErr(t, err)
+	name := "Lê \u202eVăn\x00 Ba"
+	if st.Dialect() == store.Postgres {
+		name = "Lê \u202eVăn Ba" // PostgreSQL itself refuses NUL
+	}
+	l := store.Learner{Name: name, BirthYear: 1958, UnitCode: communes[0].Code}
+	assert.NoErr(t, st.CreateLearner(ctx, &l))
+	m := testutil.Catalog(t).Modules("vi")[1]
+	for i, lesson := range m.Lessons {
+		// As the old code did when it crashed after the attempt's commit:
+		// progress recorded, certificates not.
+		_, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, Module: m.Slug, Lesson: lesson.Slug,
+			Score: len(lesson.Quiz), Total: len(lesson.Quiz), Passed: true, Submission: fmt.Sprint("old-", i)})
+		assert.NoErr(t, err)
+	}
+	if st.Dialect() == store.SQLite {
+		_, err = runCmd(t, "", "export", "--db", db, filepath.Join(t.TempDir(), "before.jsonl"))
+		assert.True(t, err != nil && strings.Contains(err.Error(), "not UTF-8 or holds a NUL byte"), "export of a NUL byte: %v", err)
+	}
+
+	out, err := runCmd(t, "", "repair", "--db", db)
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "1 missing certificates issued, 1 rows of stored text cleaned")
+	certs, err := st.CertificatesOf(ctx, l.ID)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(certs), 1)
+	assert.Equal(t, certs[0].Module, m.Slug)
+	got, err := st.LearnerByID(ctx, l.ID)
+	assert.NoErr(t, err)
+	assert.Equal(t, got.Name, "Lê Văn Ba")
+
+	out, err = runCmd(t, "", "repair", "--db", db)
+	assert.NoErr(t, err)
+	assert.Contains(t, out, "0 missing certificates issued, 0 rows of stored text cleaned")
+	_, err = runCmd(t, "", "export", "--db", db, filepath.Join(t.TempDir(), "after.jsonl"))
+	assert.NoErr(t, err)
+}

@@ -44,7 +44,7 @@ type Config struct {
 
 // Commands lists the subcommands, as typed.
 func Commands() []string {
-	return []string{"serve", "migrate", "demo", "units import", "user add", "backup", "export", "import", "version"}
+	return []string{"serve", "migrate", "demo", "units import", "user add", "backup", "export", "import", "repair", "version"}
 }
 
 // ErrHelp is returned when -h or --help was asked for; usage was printed.
@@ -87,7 +87,7 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		boolean(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your own reverse proxy)")
 		str(&c.BaseURL, "base-url", "", "public address, e.g. https://kynangso.vinhlong.gov.vn, printed in certificate QR codes")
 		logging()
-	case "migrate":
+	case "migrate", "repair":
 		db()
 		logging()
 	case "demo":

@@ -154,7 +154,10 @@ func (l *loader) yamlProblems(file string, offset int, err error) {
 		msgs = []string{err.Error()}
 	}
 	for _, m := range msgs {
-		line := 0
+		// Some parser errors carry no line (a stray "%" directive): point
+		// at the first line of the front matter, so the author still gets
+		// file:line.
+		line := offset + 1
 		if sub := yamlLineRe.FindStringSubmatch(m); sub != nil {
 			line, _ = strconv.Atoi(sub[1])
 			line += offset

@@ -161,6 +161,67 @@ func (st *Store) DeleteLearner(ctx context.Context, id int64) error {
 	return changed(st.w.WithContext(ctx).Where("id = ?", id).Delete(&Learner{}), "delete learner")
 }
 
+// CleanText passes every stored name (learners' name, village and phone,
+// and the name printed on certificates) through clean and saves what it
+// changes, in batches. Text written before the form boundary refused bad
+// characters can hold invalid UTF-8, NUL or direction overrides, which
+// break exports into PostgreSQL and print wrongly on certificates. It
+// returns how many rows it changed.
+func (st *Store) CleanText(ctx context.Context, clean func(string) string) (int, error) {
+	type target struct {
+		table string
+		cols  []string
+	}
+	changedRows := 0
+	for _, t := range []target{{"learners", []string{"name", "village", "phone"}}, {"certificates", []string{"name"}}} {
+		var last int64
+		for {
+			var rows []map[string]any
+			err := st.w.WithContext(ctx).Table(t.table).Select(append([]string{"id"}, t.cols...)).
+				Where("id > ?", last).Order("id").Limit(500).Find(&rows).Error
+			if err != nil {
+				return changedRows, fmt.Errorf("store: clean %s: %w", t.table, err)
+			}
+			if len(rows) == 0 {
+				break
+			}
+			for _, r := range rows {
+				last = toInt64(r["id"])
+				set := map[string]any{}
+				for _, c := range t.cols {
+					v, ok := r[c].(string)
+					if b, isBytes := r[c].([]byte); isBytes {
+						v, ok = string(b), true
+					}
+					if ok && clean(v) != v {
+						set[c] = clean(v)
+					}
+				}
+				if len(set) == 0 {
+					continue
+				}
+				if err := st.w.WithContext(ctx).Table(t.table).Where("id = ?", last).Updates(set).Error; err != nil {
+					return changedRows, fmt.Errorf("store: clean %s %d: %w", t.table, last, err)
+				}
+				changedRows++
+			}
+		}
+	}
+	return changedRows, nil
+}
+
+func toInt64(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int32:
+		return int64(n)
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
 // count adds n to one column of a commune's counts for the day of at
 // (Vietnam time), inside tx.
 func (st *Store) count(tx *gorm.DB, unit, column string, n int, at time.Time) error {

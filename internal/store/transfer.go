@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -105,9 +106,17 @@ func exportRows(tx *gorm.DB, table string, enc *json.Encoder) (int, error) {
 		row := make(map[string]any, len(cols))
 		var times []string
 		for i, c := range cols {
+			if v, ok := vals[i].([]byte); ok {
+				vals[i] = string(v)
+			}
 			switch v := vals[i].(type) {
-			case []byte:
-				row[c] = string(v)
+			case string:
+				// JSON would silently turn bad bytes into U+FFFD, and
+				// PostgreSQL refuses NUL: say so instead of losing them.
+				if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					return n, fmt.Errorf("row %d, column %s: text that is not UTF-8 or holds a NUL byte; run `kynangso repair` to clean stored text, then export again", n+1, c)
+				}
+				row[c] = v
 			case time.Time:
 				row[c] = v.UTC().Format(time.RFC3339Nano)
 				times = append(times, c)

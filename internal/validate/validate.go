@@ -64,6 +64,83 @@ func Clean(s string) string {
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
 
+// Message ids of the text rule.
+const (
+	MsgTextEncoding = "form.error.text_encoding" // not UTF-8, or a NUL byte
+	MsgTextControl  = "form.error.text_control"  // control, invisible or direction-changing characters
+	MsgTextTooLong  = "form.error.text_too_long" // over the field's length; arg Max
+)
+
+// Text is the one rule every free-text field goes through at the form
+// boundary, before anything is stored or printed. It refuses bytes that are
+// not UTF-8 and NUL (PostgreSQL rejects both; SQLite would store them and an
+// export would rewrite them), control characters, and invisible "format"
+// characters (Unicode Cf: zero-width spaces, soft hyphens, and the
+// direction overrides that make a name print backwards on a certificate).
+// It then trims, folds spaces and normalises to NFC, and checks the length
+// in characters. It returns the cleaned text (with anything refused made
+// visible, for showing the input back) and the message id of the problem,
+// or "" when the text is acceptable.
+func Text(s string, max int) (string, string) {
+	s, problem := scrub(s, '\uFFFD')
+	if problem == "" && utf8.RuneCountInString(s) > max {
+		problem = MsgTextTooLong
+	}
+	return s, problem
+}
+
+// Sanitize applies the text rule to text already stored (written before
+// the rule existed): bytes that are not UTF-8 become U+FFFD, NUL, control
+// and format characters are dropped, and the text is trimmed, folded and
+// normalised. `kynangso repair` runs it over stored names.
+func Sanitize(s string) string {
+	s, _ = scrub(s, -1)
+	return s
+}
+
+// scrub replaces every refused character by repl (-1 drops it) and says
+// which rule it broke first.
+func scrub(s string, repl rune) (string, string) {
+	problem := ""
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		problem = MsgTextEncoding
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == 0:
+			return repl
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' ' // a paste from a spreadsheet: whitespace, folded below
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			if problem == "" {
+				problem = MsgTextControl
+			}
+			return repl
+		}
+		return r
+	}, s)
+	return Clean(s), problem
+}
+
+// HasLetter tells whether s holds at least one letter: a name made only of
+// digits, marks or punctuation is not a name.
+func HasLetter(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// TextField runs Text on a form field, records its problem against the
+// field, and returns the cleaned text.
+func (f *Form) TextField(field, raw string, max int) string {
+	s, problem := Text(raw, max)
+	if problem == MsgTextTooLong {
+		f.Check(false, field, problem, "Max", max)
+	} else {
+		f.Check(problem == "", field, problem)
+	}
+	return s
+}
+
 // NotBlank tells whether s has any character besides spaces.
 func NotBlank(s string) bool { return strings.TrimSpace(s) != "" }
 

@@ -1,6 +1,9 @@
 package validate
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestClean(t *testing.T) {
 	decomposed := "Nguye\u0302\u0303n" // "Nguyễn" typed with combining marks
@@ -44,5 +47,49 @@ func TestFormKeepsFirstProblemPerField(t *testing.T) {
 	}
 	if !PIN("0123") || PIN("123") || PIN("12a4") {
 		t.Error("PIN")
+	}
+}
+
+func TestText(t *testing.T) {
+	tests := []struct {
+		name, in, want, problem string
+	}{
+		{"plain", "  Nguyễn   Văn An ", "Nguyễn Văn An", ""},
+		{"decomposed to NFC", "Nguye\u0302\u0303n", "Nguyễn", ""},
+		{"tabs and newlines are spaces", "Ấp\tMỹ\nHòa", "Ấp Mỹ Hòa", ""},
+		{"invalid UTF-8", "Nguy\xffn", "Nguy\uFFFDn", MsgTextEncoding},
+		{"NUL", "An\x00", "An\uFFFD", MsgTextEncoding},
+		{"control", "An\x07", "An\uFFFD", MsgTextControl},
+		{"C1 control", "An\u0085", "An\uFFFD", MsgTextControl},
+		{"right-to-left override", "\u202EnA nǎV", "\uFFFDnA nǎV", MsgTextControl},
+		{"isolate", "An\u2066x", "An\uFFFDx", MsgTextControl},
+		{"zero-width space", "A\u200Bn", "A\uFFFDn", MsgTextControl},
+		{"byte order mark", "\uFEFFAn", "\uFFFDAn", MsgTextControl},
+		{"too long", strings.Repeat("ễ", 81), strings.Repeat("ễ", 81), MsgTextTooLong},
+		{"exactly long enough", strings.Repeat("ễ", 80), strings.Repeat("ễ", 80), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, problem := Text(tt.in, 80)
+			if got != tt.want || problem != tt.problem {
+				t.Errorf("Text(%q) = %q, %q; want %q, %q", tt.in, got, problem, tt.want, tt.problem)
+			}
+		})
+	}
+	if HasLetter("1234 -.") || !HasLetter("Út") {
+		t.Error("HasLetter")
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	for in, want := range map[string]string{
+		"Nguy\xffn":          "Nguy\uFFFDn",
+		"An\x00\u202e ":      "An",
+		" Lê\u200bThị  ":     "LêThị",
+		"Nguye\u0302\u0303n": "Nguyễn",
+	} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q; want %q", in, got, want)
+		}
 	}
 }

@@ -144,8 +144,9 @@ func progressLabel(p Page, s progress.ModuleSummary) string {
 // mePost corrects the learner's name, birth year or phone.
 func (s *Server) mePost(c echo.Context) error {
 	l := currentLearner(c)
-	f := profileForm{Name: validate.Clean(c.FormValue("name")), BirthYear: c.FormValue("birth_year"), Phone: c.FormValue("phone")}
-	year, phone := checkPerson(&f.Form, f.Name, f.BirthYear, f.Phone)
+	var f profileForm
+	p, year, phone := checkPerson(&f.Form, person{c.FormValue("name"), c.FormValue("birth_year"), c.FormValue("phone")})
+	f.Name, f.BirthYear, f.Phone = p.Name, p.BirthYear, p.Phone
 	if !f.Valid() {
 		p, err := s.mePage(c)
 		if err != nil {

@@ -33,7 +33,8 @@ func (s *Server) resumeShow(c echo.Context) error {
 // signs in, or that only lacked a field, is given back.
 func (s *Server) resumePost(c echo.Context) error {
 	ctx := c.Request().Context()
-	f := resumeForm{Code: codes.Normalize(c.FormValue("code")), PIN: c.FormValue("pin")}
+	f := resumeForm{PIN: c.FormValue("pin")}
+	f.Code = codes.Normalize(f.TextField("code", c.FormValue("code"), 20))
 	again := func(status int) error {
 		f.PIN = "" // never echo a PIN back
 		return s.render(c, status, "resume", resumePage{Page: s.page(c), Form: f})
