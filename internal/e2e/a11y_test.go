@@ -25,6 +25,7 @@ func mainPages(a *app) []page {
 		{"home-en", func(p *phone) { p.open("/?lang=en", 200) }},
 		{"module", func(p *phone) { p.open("/?lang=vi", 200); p.open("/modules/"+m.Slug, 200) }},
 		{"lesson", func(p *phone) { p.open(lessonPath, 200) }},
+		{"glossary", func(p *phone) { p.open("/glossary#ma-otp", 200) }},
 		{"quiz-result", func(p *phone) {
 			p.open(lessonPath, 200)
 			answerQuiz(p, l, 1)
