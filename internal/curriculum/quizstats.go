@@ -253,7 +253,14 @@ func letterCounts(counts []int) string {
 	return strings.Join(parts, " ")
 }
 
+// refList names questions file by file ("vi/x.md q1,q3; vi/y.md q2"),
+// stopping after maxListed so that a badly biased set gives a readable line.
 func refList(refs []QuestionRef) string {
+	const maxListed = 20
+	more := 0
+	if len(refs) > maxListed {
+		refs, more = refs[:maxListed], len(refs)-maxListed
+	}
 	var parts []string
 	for i := 0; i < len(refs); {
 		j, ids := i, []string{}
@@ -262,6 +269,9 @@ func refList(refs []QuestionRef) string {
 		}
 		parts = append(parts, refs[i].File+" "+strings.Join(ids, ","))
 		i = j
+	}
+	if more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
 	}
 	return strings.Join(parts, "; ")
 }

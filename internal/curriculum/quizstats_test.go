@@ -279,3 +279,36 @@ func TestLetterPValue(t *testing.T) {
 		})
 	}
 }
+
+// TestLetterNeverRight: a letter that is never right among enough questions
+// fails even when the chi-square test alone would pass (12 four-option
+// questions right a, b, c four times each and d never: χ² = 4, p ≈ 0.26).
+func TestLetterNeverRight(t *testing.T) {
+	build := func(rights ...int) []*curriculum.Lesson {
+		l := &curriculum.Lesson{File: "vi/email/01-x.md"}
+		for i, r := range rights {
+			qq := curriculum.Question{ID: fmt.Sprintf("q%d", i+1), Text: fmt.Sprintf("Tình huống %d?", i)}
+			for j := range 4 {
+				qq.Options = append(qq.Options, curriculum.Option{ID: string(rune('a' + j)), Text: "Một lựa chọn", Correct: j == r})
+			}
+			l.Quiz = append(l.Quiz, qq)
+		}
+		return []*curriculum.Lesson{l}
+	}
+	letterProblems := func(ls []*curriculum.Lesson) []string {
+		var out []string
+		for _, p := range curriculum.ComputeQuizStats(ls).Check() {
+			if p.Rule == curriculum.RuleLetters {
+				out = append(out, p.Msg)
+			}
+		}
+		return out
+	}
+	got := letterProblems(build(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2))
+	if len(got) != 1 || !strings.Contains(got[0], `"d" is never right`) {
+		t.Errorf("12 questions without a right d: problems %q, want one saying d is never right", got)
+	}
+	if got := letterProblems(build(0, 1, 2, 0, 1, 2, 0, 1)); len(got) != 0 {
+		t.Errorf("8 questions (fewer than 3 per letter) without a right d: problems %q, want none", got)
+	}
+}
