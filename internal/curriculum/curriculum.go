@@ -24,8 +24,9 @@ func Locales() []string { return []string{DefaultLocale, "en"} }
 // Catalog is the validated, rendered curriculum. It is built once at
 // start-up and read concurrently afterwards; nothing in it changes.
 type Catalog struct {
-	byLocale map[string]*localeSet
-	media    map[string]Media
+	byLocale   map[string]*localeSet
+	media      map[string]Media
+	glossaries map[string]*glossary // by locale; a locale without one uses Vietnamese
 }
 
 type localeSet struct {

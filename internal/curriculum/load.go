@@ -49,10 +49,17 @@ const maxMediaBytes = 8 << 10
 // tree is shown in error messages ("content" for the embedded copy, the
 // folder given to --content otherwise). The error, when not nil, is Problems.
 func Load(fsys fs.FS, name string) (*Catalog, error) {
-	l := &loader{fsys: fsys, root: name, md: newMarkdown()}
-	cat := &Catalog{byLocale: map[string]*localeSet{}}
+	l := &loader{fsys: fsys, root: name, md: newMarkdown(), glossaries: map[string]*glossary{}}
+	cat := &Catalog{byLocale: map[string]*localeSet{}, glossaries: l.glossaries}
 	cat.media = l.loadMedia()
 	l.media = cat.media
+	// Glossaries first: lesson bodies are rendered with their terms linked.
+	for _, loc := range Locales() {
+		if g := l.loadGlossary(loc); g != nil {
+			l.glossaries[loc] = g
+		}
+	}
+	l.checkGlossaryTranslations(l.glossaries)
 
 	raw := map[string]map[string]*rawModule{} // locale → module slug → module
 	for _, loc := range Locales() {
@@ -78,18 +85,28 @@ func Load(fsys fs.FS, name string) (*Catalog, error) {
 }
 
 type loader struct {
-	fsys     fs.FS
-	root     string
-	md       *markdown
-	media    map[string]Media
-	problems Problems
-	links    []link // internal links, resolved once everything is loaded
+	fsys       fs.FS
+	root       string
+	md         *markdown
+	media      map[string]Media
+	glossaries map[string]*glossary // by locale, as loaded
+	problems   Problems
+	links      []link // internal links, resolved once everything is loaded
 }
 
 type link struct {
 	file string
+	loc  string
 	line int
 	dest string
+}
+
+// glossaryFor is the glossary whose terms a locale's lessons link to.
+func (l *loader) glossaryFor(loc string) *glossary {
+	if g := l.glossaries[loc]; g != nil {
+		return g
+	}
+	return l.glossaries[DefaultLocale]
 }
 
 type rawModule struct {
@@ -158,7 +175,7 @@ func (l *loader) loadLocale(loc string) map[string]*rawModule {
 	for _, e := range entries {
 		p := path.Join(loc, e.Name())
 		switch {
-		case strings.HasPrefix(e.Name(), "."):
+		case strings.HasPrefix(e.Name(), "."), e.Name() == GlossaryFile && !e.IsDir():
 		case !e.IsDir():
 			l.add(p, 0, "unexpected file: lessons go in a module folder (%s)", strings.Join(known, ", "))
 		case !slices.Contains(known, e.Name()):
@@ -277,12 +294,16 @@ func (l *loader) loadLesson(loc, module, file string) *loadedLesson {
 	}
 	before := len(l.problems)
 	l.checkLesson(ll, file)
-	html, images, links, bodyProblems := l.md.render(body, bodyLine, l.media)
+	var terms *termMatcher
+	if g := l.glossaryFor(loc); g != nil {
+		terms = g.match
+	}
+	html, images, links, bodyProblems := l.md.render(body, bodyLine, l.media, terms)
 	for _, p := range bodyProblems {
 		l.add(file, p.Line, "%s", p.Msg)
 	}
 	for _, lk := range links {
-		lk.file = file
+		lk.file, lk.loc = file, loc
 		l.links = append(l.links, lk)
 	}
 	if len(l.problems) > before {

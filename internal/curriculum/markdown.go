@@ -45,7 +45,8 @@ type bodyProblem struct {
 // render converts a lesson body to HTML. firstLine is the body's first line
 // in the file, so problems can point at the right place. Images must be
 // illustrations from media/; they get their size and a fingerprinted URL.
-func (m *markdown) render(body []byte, firstLine int, media map[string]Media) (template.HTML, []string, []link, []bodyProblem) {
+// The first use of each glossary term (terms may be nil) links to its entry.
+func (m *markdown) render(body []byte, firstLine int, media map[string]Media, terms *termMatcher) (template.HTML, []string, []link, []bodyProblem) {
 	doc := m.md.Parser().Parse(text.NewReader(body))
 	var (
 		images   []string
@@ -85,12 +86,13 @@ func (m *markdown) render(body []byte, firstLine int, media map[string]Media) (t
 			}
 		case *ast.Link:
 			dest := string(x.Destination)
-			if strings.HasPrefix(dest, "/modules/") || dest == "/modules" {
+			if strings.HasPrefix(dest, "/modules/") || dest == "/modules" || strings.HasPrefix(dest, GlossaryPath+"#") {
 				links = append(links, link{line: lineAt(n), dest: dest})
 			}
 		}
 		return ast.WalkContinue, nil
 	})
+	linkTerms(doc, body, terms)
 	var buf bytes.Buffer
 	if err := m.md.Renderer().Render(&buf, body, doc); err != nil {
 		problems = append(problems, bodyProblem{firstLine, "cannot render Markdown: " + err.Error()})

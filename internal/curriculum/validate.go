@@ -259,6 +259,12 @@ func assemble(loc string, raw map[string]map[string]*rawModule) *localeSet {
 // checkLinks resolves every /modules/... link found in lesson bodies.
 func (l *loader) checkLinks(cat *Catalog) {
 	for _, lk := range l.links {
+		if strings.HasPrefix(lk.dest, GlossaryPath+"#") {
+			if msg := glossaryLinkProblem(lk.dest, l.glossaryFor(lk.loc)); msg != "" {
+				l.add(lk.file, lk.line, "%s", msg)
+			}
+			continue
+		}
 		u, err := url.Parse(lk.dest)
 		if err != nil {
 			l.add(lk.file, lk.line, "link %q is not a valid address", lk.dest)

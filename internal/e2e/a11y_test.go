@@ -25,6 +25,10 @@ func mainPages(a *app) []page {
 		{"home-en", func(p *phone) { p.open("/?lang=en", 200) }},
 		{"module", func(p *phone) { p.open("/?lang=vi", 200); p.open("/modules/"+m.Slug, 200) }},
 		{"lesson", func(p *phone) { p.open(lessonPath, 200) }},
+		// English words are longer than Vietnamese ones: at 200% text they
+		// must still wrap (an English lesson once scrolled sideways).
+		{"lesson-en", func(p *phone) { p.open(lessonPath+"?lang=en", 200) }},
+		{"glossary", func(p *phone) { p.open("/glossary?lang=vi#ma-otp", 200) }},
 		{"quiz-result", func(p *phone) {
 			p.open(lessonPath, 200)
 			answerQuiz(p, l, 1)

@@ -3,6 +3,8 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/kynangso/kynangso/internal/curriculum"
 )
 
 // routes is the one table of every route, grouped by audience.
@@ -33,6 +35,7 @@ func (s *Server) routes() {
 	e.GET("/modules/:module/:lesson", s.lessonShow)
 	e.POST("/modules/:module/:lesson/quiz", s.quizPost)
 	e.GET("/modules/:module/:lesson/result", s.quizResult)
+	e.GET(curriculum.GlossaryPath, s.glossaryShow)
 	e.GET("/register", s.registerShow)
 	e.POST("/register", s.registerPost)
 	e.GET("/join", s.joinCodeShow)

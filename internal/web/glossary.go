@@ -1,0 +1,28 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/kynangso/kynangso/internal/curriculum"
+)
+
+type glossaryPage struct {
+	Page
+	Terms []curriculum.Term // in the language's alphabetical order
+	// TermsLang is the language of Terms when it differs from the page's
+	// (a locale without a glossary borrows the Vietnamese one).
+	TermsLang string
+}
+
+// glossaryShow lists every glossary term with its plain definition. Lesson
+// bodies link a term's first use to its anchor here (/glossary#slug).
+func (s *Server) glossaryShow(c echo.Context) error {
+	p := glossaryPage{Page: s.page(c)}
+	p.Terms = s.cur.Glossary(p.Lang)
+	if len(p.Terms) > 0 && p.Terms[0].Locale != p.Lang {
+		p.TermsLang = p.Terms[0].Locale
+	}
+	return s.render(c, http.StatusOK, "glossary", p)
+}
