@@ -26,6 +26,7 @@ func Locales() []string { return []string{DefaultLocale, "en"} }
 type Catalog struct {
 	byLocale map[string]*localeSet
 	media    map[string]Media
+	practice map[string]*practiceSet // scenarios per locale; see practice.go
 }
 
 type localeSet struct {

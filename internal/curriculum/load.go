@@ -63,6 +63,7 @@ func Load(fsys fs.FS, name string) (*Catalog, error) {
 		cat.byLocale[loc] = assemble(loc, raw)
 	}
 	l.checkLinks(cat)
+	l.loadPractice(cat)
 
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool {
@@ -158,7 +159,7 @@ func (l *loader) loadLocale(loc string) map[string]*rawModule {
 	for _, e := range entries {
 		p := path.Join(loc, e.Name())
 		switch {
-		case strings.HasPrefix(e.Name(), "."):
+		case strings.HasPrefix(e.Name(), "."), e.IsDir() && e.Name() == PracticeDir:
 		case !e.IsDir():
 			l.add(p, 0, "unexpected file: lessons go in a module folder (%s)", strings.Join(known, ", "))
 		case !slices.Contains(known, e.Name()):
