@@ -346,7 +346,7 @@ func (l *loader) loadScenarios(loc string, cat *Catalog) []*Scenario {
 		name := e.Name()
 		file := path.Join(dir, name)
 		switch {
-		case strings.HasPrefix(name, "."):
+		case strings.HasPrefix(name, "."), name == "README.md": // the authors' guide lives beside the scenarios
 			continue
 		case e.IsDir() || path.Ext(name) != ".yaml":
 			l.add(file, 0, "unexpected file: the practice folder holds scenario .yaml files")
