@@ -64,17 +64,27 @@ func TestPracticePages(t *testing.T) {
 	}
 }
 
+// walkOpts change a walk: twice posts each choice two times, as a double
+// tap does; visitor fails the walk if an answer starts a session; lang is
+// the page language ("vi" when empty).
+type walkOpts struct {
+	twice, visitor bool
+	lang           string
+}
+
 // walk takes a client through a scenario to one outcome by the shortest
-// path, checking every page on the way, and returns the outcome page. With
-// twice set, each choice is posted two times, as a double tap does; with
-// visitor set, no answer may start a session.
-func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome string, twice, visitor bool) testutil.Response {
+// path, checking every page on the way, and returns the outcome page.
+func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome string, o walkOpts) testutil.Response {
 	t.Helper()
-	page := c.Get("/practice/" + s.Slug)
+	if o.lang == "" {
+		o.lang = "vi"
+	}
+	banner := map[string]string{"vi": practiceBanner, "en": "This is practice, not real."}[o.lang]
+	page := c.Get("/practice/" + s.Slug + "?lang=" + o.lang)
 	assert.Equal(t, page.Status, 200)
 	for _, hop := range s.PathTo(outcome) {
 		st, _ := s.Step(hop.Step)
-		assert.Contains(t, page.Body, practiceBanner, template(st.Prompt), `name="step" value="`+st.ID+`"`)
+		assert.Contains(t, page.Body, banner, template(st.Prompt), `name="step" value="`+st.ID+`"`)
 		m := runField.FindStringSubmatch(page.Body)
 		if m == nil {
 			t.Fatalf("%s/%s: no run field", s.Slug, st.ID)
@@ -82,12 +92,12 @@ func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome stri
 		form := url.Values{"run": {m[1]}, "step": {st.ID}, "choice": {hop.Choice}}
 		res := c.Post("/practice/"+s.Slug, form)
 		assert.Equal(t, res.Status, http.StatusSeeOther)
-		if twice {
+		if o.twice {
 			again := c.Post("/practice/"+s.Slug, form)
 			assert.Equal(t, again.Header.Get("Location"), res.Header.Get("Location"))
 		}
 		for _, ck := range res.Header.Values("Set-Cookie") {
-			if visitor && strings.HasPrefix(ck, "sid=") {
+			if o.visitor && strings.HasPrefix(ck, "sid=") {
 				t.Errorf("a visitor's choice created a session: %s", ck)
 			}
 		}
@@ -96,15 +106,18 @@ func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome stri
 		page = c.Follow(res)
 		assert.Equal(t, page.Status, 200)
 	}
-	o, _ := s.Outcome(outcome)
-	assert.Contains(t, page.Body, practiceBanner, template(o.Title), template(o.Explanation), template(o.RealLife[0]), `href="/practice/`+s.Slug+`"`)
-	assert.Contains(t, page.Body, map[bool]string{true: "✔ An toàn", false: "✘ Chưa an toàn"}[o.Safe])
+	end, _ := s.Outcome(outcome)
+	assert.Contains(t, page.Body, banner, template(end.Title), template(end.Explanation), template(end.RealLife[0]), `href="/practice/`+s.Slug+`"`)
+	if o.lang == "vi" {
+		assert.Contains(t, page.Body, map[bool]string{true: "✔ An toàn", false: "✘ Chưa an toàn"}[end.Safe])
+	}
 	return page
 }
 
 // TestWalkEveryScenarioToEachOutcome walks every shipped scenario to each
-// of its outcomes, as a visitor (nothing stored, no session) and as a
-// signed-in learner posting every choice twice (each path stored once).
+// of its outcomes, as a visitor in both languages (nothing stored, no
+// session) and as a signed-in learner posting every choice twice (each
+// path stored once).
 func TestWalkEveryScenarioToEachOutcome(t *testing.T) {
 	srv := testutil.NewServer(t, testutil.ServerOptions{})
 	ctx := context.Background()
@@ -114,9 +127,15 @@ func TestWalkEveryScenarioToEachOutcome(t *testing.T) {
 		c := srv.Client()
 		for _, s := range cat.Scenarios("vi") {
 			for _, o := range s.Outcomes {
-				page := walk(t, c, s, o.ID, false, true)
+				page := walk(t, c, s, o.ID, walkOpts{visitor: true})
 				assert.Contains(t, page.Body, "Kết quả này chưa được lưu.")
 				assert.NotContains(t, page.Body, "Kết quả đã được lưu.")
+			}
+		}
+		for _, s := range cat.Scenarios("en") {
+			for _, o := range s.Outcomes {
+				page := walk(t, c, s, o.ID, walkOpts{visitor: true, lang: "en"})
+				assert.Contains(t, page.Body, "This result is not saved.")
 			}
 		}
 		n, err := srv.Store.CountLearners(ctx)
@@ -134,7 +153,7 @@ func TestWalkEveryScenarioToEachOutcome(t *testing.T) {
 		walks := 0
 		for _, s := range cat.Scenarios("vi") {
 			for _, o := range s.Outcomes {
-				page := walk(t, c, s, o.ID, true, false)
+				page := walk(t, c, s, o.ID, walkOpts{twice: true})
 				assert.Contains(t, page.Body, "Kết quả đã được lưu.")
 				walks++
 			}
@@ -210,7 +229,7 @@ func TestMyDataHoldsMyPracticePaths(t *testing.T) {
 			unsafe = o
 		}
 	}
-	walk(t, c, s, unsafe.ID, false, false)
+	walk(t, c, s, unsafe.ID, walkOpts{})
 	res := c.Get("/me/data.json")
 	var d struct {
 		Practice []struct {
