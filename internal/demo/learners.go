@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/learning"
 	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/units"
 )
@@ -49,6 +50,10 @@ func createLearners(ctx context.Context, st *store.Store, opts Options, list []u
 		}
 		classes[p] = cs
 	}
+	var rec *learning.Recorder
+	if opts.Catalog != nil {
+		rec = learning.New(st, opts.Catalog)
+	}
 	now := time.Now()
 	for i := range opts.Learners {
 		gender := []string{"female", "male"}[rng.IntN(2)]
@@ -68,7 +73,7 @@ func createLearners(ctx context.Context, st *store.Store, opts Options, list []u
 		if opts.Catalog == nil {
 			continue // no lessons given: learners without progress
 		}
-		if err := takeLessons(ctx, st, rng, l, opts.Catalog); err != nil {
+		if err := takeLessons(ctx, rec, rng, l, opts.Catalog); err != nil {
 			return fmt.Errorf("demo: progress of learner %d: %w", i, err)
 		}
 	}
@@ -77,16 +82,17 @@ func createLearners(ctx context.Context, st *store.Store, opts Options, list []u
 
 // takeLessons passes a random number of lessons in course order (skewed
 // towards the first modules, as in a real pilot), sometimes after a failed
-// try, then issues the certificates earned. Answers are real choices of
-// the lesson's quiz, so result pages and question statistics make sense.
-func takeLessons(ctx context.Context, st *store.Store, rng *rand.Rand, l store.Learner, cat *curriculum.Catalog) error {
+// try. Answers are real choices of the lesson's quiz, recorded through the
+// same entry point as a learner's own, so result pages, question statistics
+// and certificates make sense.
+func takeLessons(ctx context.Context, rec *learning.Recorder, rng *rand.Rand, l store.Learner, cat *curriculum.Catalog) error {
 	target := int(float64(cat.LessonCount()+1) * rng.Float64() * rng.Float64() * 1.6)
 	at := l.CreatedAt
 	done := 0
 	for _, m := range cat.Modules("vi") {
 		for _, lesson := range m.Lessons {
 			if done >= target {
-				return issue(ctx, st, l, cat)
+				return nil
 			}
 			at = at.Add(time.Duration(30+rng.IntN(60*24)) * time.Minute)
 			if now := time.Now(); at.After(now) {
@@ -97,25 +103,15 @@ func takeLessons(ctx context.Context, st *store.Store, rng *rand.Rand, l store.L
 				tries = []int{rng.IntN(lesson.Pass), len(lesson.Quiz)} // failed first, then passed
 			}
 			for n, right := range tries {
-				r := lesson.Grade(lesson.SampleAnswers(right))
-				if _, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, UnitCode: l.UnitCode, Module: m.Slug, Lesson: lesson.Slug,
-					Choices: r.Choices(), Score: r.Score, Total: r.Total, Passed: r.Passed,
-					Submission: fmt.Sprintf("demo-%s-%s-%d", m.Slug, lesson.Slug, n), At: at}); err != nil {
+				if _, err := rec.Answer(ctx, l.ID, learning.Answer{Module: m.Slug, Lesson: lesson.Slug,
+					Choices: lesson.SampleAnswers(right), Submission: fmt.Sprintf("demo-%s-%s-%d", m.Slug, lesson.Slug, n), At: at}); err != nil {
 					return err
 				}
 			}
 			done++
 		}
 	}
-	return issue(ctx, st, l, cat)
-}
-
-func issue(ctx context.Context, st *store.Store, l store.Learner, cat *curriculum.Catalog) error {
-	pm, err := st.ProgressMap(ctx, l.ID)
-	if err != nil {
-		return err
-	}
-	return st.IssueEarned(ctx, l, pm, cat.LessonsByModule())
+	return nil
 }
 
 func pick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }

@@ -102,6 +102,24 @@ func (st *Store) CountLearners(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// RenewLearnerCode gives a learner a fresh personal code; the old one stops
+// working at once.
+func (st *Store) RenewLearnerCode(ctx context.Context, id int64) (string, error) {
+	for try := 0; ; try++ {
+		code := codes.New(LearnerCodeLength)
+		err := changed(st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).
+			Updates(map[string]any{"code": code, "updated_at": st.now()}), "renew learner code")
+		switch {
+		case err == nil:
+			return code, nil
+		case isUniqueViolation(err) && try < 5:
+			continue // taken: draw again
+		default:
+			return "", err
+		}
+	}
+}
+
 // LearnerPatch holds the fields a learner may correct; nil leaves a field.
 type LearnerPatch struct {
 	Name      *string

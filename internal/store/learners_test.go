@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,33 +50,70 @@ func newLearner(t *testing.T, st *store.Store) store.Learner {
 	return l
 }
 
-func TestThrottleBlocksAndForgets(t *testing.T) {
+func TestThrottleCountsWindowsAndRefunds(t *testing.T) {
 	st, c := storeAt(t, time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
 	ctx := context.Background()
-	lim := store.Limit{Failures: 3, Window: 10 * time.Minute, Block: 5 * time.Minute}
-	for range 2 {
-		assert.NoErr(t, st.Fail(ctx, "k", lim))
+	lim := store.Limit{Max: 3, Window: 10 * time.Minute}
+	start := c.Now()
+	for i := range 3 {
+		v, err := st.Take(ctx, "k", lim)
+		assert.NoErr(t, err)
+		assert.True(t, v.Allowed, "attempt %d of 3 refused", i+1)
 	}
-	until, err := st.Blocked(ctx, "k", "other")
+	c.Add(time.Minute)
+	v, err := st.Take(ctx, "k", lim)
 	assert.NoErr(t, err)
-	assert.True(t, until.IsZero(), "blocked after 2 of 3 failures")
-	assert.NoErr(t, st.Fail(ctx, "k", lim))
-	until, _ = st.Blocked(ctx, "other", "k")
-	assert.True(t, until.Equal(c.Now().Add(5*time.Minute)), "blocked until %v", until)
-	c.Add(6 * time.Minute)
-	until, _ = st.Blocked(ctx, "k")
-	assert.True(t, until.IsZero(), "still blocked after the block ended")
-	// Failures outside the window start a new count.
+	assert.True(t, !v.Allowed, "a fourth attempt in the window was allowed")
+	assert.True(t, v.RetryAt.Equal(start.Add(10*time.Minute)), "retry at %v, want the end of the window", v.RetryAt)
+	other, _ := st.Take(ctx, "other", lim)
+	assert.True(t, other.Allowed, "one key's count blocked another key")
+
+	// A new window starts a new count.
 	c.Add(10 * time.Minute)
-	assert.NoErr(t, st.Fail(ctx, "k", lim))
-	assert.NoErr(t, st.Fail(ctx, "k", lim))
-	until, _ = st.Blocked(ctx, "k")
-	assert.True(t, until.IsZero(), "old failures counted in a new window")
+	v, _ = st.Take(ctx, "k", lim)
+	assert.True(t, v.Allowed, "still refused in a new window")
+	// A refunded attempt does not count: successes never lock anyone out.
+	for range 5 {
+		v, _ = st.Take(ctx, "k", lim)
+		assert.True(t, v.Allowed, "refunded attempts were counted")
+		assert.NoErr(t, st.Refund(ctx, "k"))
+	}
 	c.Add(48 * time.Hour)
 	n, err := st.DeleteStaleThrottles(ctx, 24*time.Hour)
 	assert.NoErr(t, err)
-	assert.Equal(t, n, int64(1))
+	assert.Equal(t, n, int64(2))
 	assert.NoErr(t, st.ResetThrottle(ctx, "k"))
+}
+
+// TestThrottleIsAtomic sends 200 attempts at once against a limit of 5:
+// exactly 5 may go ahead, on both engines. Before Take counted and decided
+// in one statement, all 200 were let through to compare a PIN.
+func TestThrottleIsAtomic(t *testing.T) {
+	st, _ := storeAt(t, time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	lim := store.Limit{Max: 5, Window: 15 * time.Minute}
+	var allowed, refused atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 200 {
+		wg.Go(func() {
+			<-start
+			v, err := st.Take(ctx, "resume-code:ABC2345", lim)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if v.Allowed {
+				allowed.Add(1)
+			} else {
+				refused.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, allowed.Load(), int64(5))
+	assert.Equal(t, refused.Load(), int64(195))
 }
 
 func TestSessionsExpire(t *testing.T) {
@@ -105,7 +144,7 @@ func TestRecordAttemptOnceAndCountsByVietnamDay(t *testing.T) {
 	st, c := storeAt(t, time.Date(2026, 11, 27, 18, 30, 0, 0, time.UTC))
 	ctx := context.Background()
 	l := newLearner(t, st)
-	in := store.AttemptInput{LearnerID: l.ID, UnitCode: l.UnitCode, Module: "internet", Lesson: "a",
+	in := store.AttemptInput{LearnerID: l.ID, Module: "internet", Lesson: "a",
 		Choices: map[string]string{"q1": "a"}, Score: 1, Total: 3, Passed: false, Submission: "s1"}
 	res, err := st.RecordAttempt(ctx, in)
 	assert.NoErr(t, err)
@@ -151,19 +190,76 @@ func TestLearnerCodesAndDuplicateForms(t *testing.T) {
 	assert.Equal(t, n, int64(1))
 }
 
-func TestCertificatesAreIssuedOnce(t *testing.T) {
+// TestCompletionIssuesCertificatesInTheSameTransaction: the attempt that
+// completes a module's last lesson issues its certificate (and, for the last
+// module, the programme's) before RecordAttempt returns, counted for the
+// day; recording again issues nothing twice.
+func TestCompletionIssuesCertificatesInTheSameTransaction(t *testing.T) {
 	st, _ := storeAt(t, time.Now())
 	ctx := context.Background()
 	l := newLearner(t, st)
-	first, err := st.IssueCertificate(ctx, l, store.CertModule, "email")
+	modules := map[string][]string{"email": {"a", "b"}, "internet": {"c"}}
+	answer := func(module, lesson, sub string) store.AttemptResult {
+		t.Helper()
+		res, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, Module: module, Lesson: lesson,
+			Choices: map[string]string{"q1": "a"}, Score: 3, Total: 3, Passed: true, Submission: sub, Modules: modules})
+		assert.NoErr(t, err)
+		return res
+	}
+	assert.Equal(t, len(answer("email", "a", "s1").Issued), 0)
+	res := answer("email", "b", "s2")
+	assert.Equal(t, len(res.Issued), 1)
+	assert.Equal(t, res.Issued[0].Module, "email")
+	assert.Equal(t, res.Issued[0].Name, "Nguyễn Văn An")
+	res = answer("internet", "c", "s3")
+	assert.Equal(t, len(res.Issued), 2) // the module, then the programme
+	assert.Equal(t, res.Issued[1].Kind, store.CertProgramme)
+	assert.Equal(t, len(answer("internet", "c", "s4").Issued), 0)
+	certs, err := st.CertificatesOf(ctx, l.ID)
 	assert.NoErr(t, err)
-	again, err := st.IssueCertificate(ctx, l, store.CertModule, "email")
+	assert.Equal(t, len(certs), 3)
+	found, err := st.CertificateByCode(ctx, certs[0].Code)
 	assert.NoErr(t, err)
-	assert.Equal(t, again.Code, first.Code)
-	found, err := st.CertificateByCode(ctx, first.Code)
+	assert.Equal(t, found.LearnerID, l.ID)
+	counts, _ := st.DailyCounts(ctx, l.UnitCode)
+	assert.Equal(t, counts[0].ModulesCompleted, 2)
+	assert.Equal(t, counts[0].Certificates, 3)
+	missing, err := st.MissingCertificates(ctx, modules)
 	assert.NoErr(t, err)
-	assert.Equal(t, found.Name, "Nguyễn Văn An")
+	assert.Equal(t, len(missing), 0)
+
 	assert.NoErr(t, st.DeleteLearner(ctx, l.ID))
-	_, err = st.CertificateByCode(ctx, first.Code)
+	_, err = st.CertificateByCode(ctx, certs[0].Code)
 	assert.ErrIs(t, err, store.ErrNotFound)
+}
+
+// TestMissingCertificatesAreFoundAndIssuedOnce heals what a crash between
+// two transactions left before answers were recorded in one: completed
+// modules without their certificate.
+func TestMissingCertificatesAreFoundAndIssuedOnce(t *testing.T) {
+	st, _ := storeAt(t, time.Now())
+	ctx := context.Background()
+	l := newLearner(t, st)
+	other := newLearner(t, st)
+	modules := map[string][]string{"email": {"a", "b"}, "internet": {"c"}}
+	for i, k := range [][2]string{{"email", "a"}, {"email", "b"}, {"internet", "c"}} {
+		// Recorded without the rules: no certificates, as after the old crash.
+		_, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, Module: k[0], Lesson: k[1],
+			Score: 3, Total: 3, Passed: true, Submission: fmt.Sprint("s", i)})
+		assert.NoErr(t, err)
+	}
+	_, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: other.ID, Module: "email", Lesson: "a",
+		Score: 3, Total: 3, Passed: true, Submission: "o1"})
+	assert.NoErr(t, err)
+	missing, err := st.MissingCertificates(ctx, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, missing, []int64{l.ID}) // other has not finished a module
+	issued, err := st.IssueEarned(ctx, l.ID, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(issued), 3)
+	issued, err = st.IssueEarned(ctx, l.ID, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(issued), 0)
+	missing, _ = st.MissingCertificates(ctx, modules)
+	assert.Equal(t, len(missing), 0)
 }

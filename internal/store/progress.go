@@ -55,25 +55,33 @@ func (a Attempt) Choices() map[string]string {
 // AttemptInput is a graded quiz to record.
 type AttemptInput struct {
 	LearnerID  int64
-	UnitCode   string // the learner's commune, for the daily counts
 	Module     string
 	Lesson     string
 	Choices    map[string]string
 	Score      int
 	Total      int
 	Passed     bool
-	Submission string // the form's nonce; a resubmission is recorded once
+	Submission string // the form's idempotency key; a resubmission is recorded once
 	At         time.Time
+	// Modules lists the lessons of every module (in the current
+	// curriculum), for the completion rules that decide which certificates
+	// the attempt earns. nil issues none (only tests do that).
+	Modules map[string][]string
 }
 
 // AttemptResult says what recording an attempt changed.
 type AttemptResult struct {
-	Duplicate      bool // this submission was already recorded; nothing changed
-	NewlyCompleted bool // the lesson became completed with this attempt
+	Duplicate      bool          // this submission was already recorded; nothing changed
+	NewlyCompleted bool          // the lesson became completed with this attempt
+	Issued         []Certificate // certificates this attempt earned, module ones first
 }
 
-// RecordAttempt stores an attempt and updates the learner's progress in one
-// short transaction: when it returns nil, both are committed.
+// RecordAttempt is the one place an answer is written. In ONE transaction it
+// stores the attempt (once per learner and submission key), updates the
+// learner's progress and last activity, counts a completed lesson for the
+// commune's day, and issues every certificate the learner's records now
+// earn. When it returns nil all of it is committed; when the process dies
+// half-way none of it is, so a completed module never lacks its certificate.
 func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptResult, error) {
 	var res AttemptResult
 	answers, err := json.Marshal(in.Choices)
@@ -85,6 +93,7 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 		at = st.now()
 	}
 	err = st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res = AttemptResult{}
 		a := Attempt{LearnerID: in.LearnerID, Module: in.Module, Lesson: in.Lesson, Answers: string(answers),
 			Score: in.Score, Total: in.Total, Passed: in.Passed, Submission: in.Submission, CreatedAt: at}
 		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "learner_id"}, {Name: "submission"}}, DoNothing: true}).Create(&a)
@@ -123,10 +132,18 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 		if err := tx.Model(&Learner{}).Where("id = ?", in.LearnerID).Update("last_active_at", at).Error; err != nil {
 			return err
 		}
-		if completed {
-			return st.count(tx, in.UnitCode, "lessons_completed", 1, at)
+		if !completed {
+			return nil
 		}
-		return nil
+		l, err := learnerForUpdate(tx, in.LearnerID)
+		if err != nil {
+			return err
+		}
+		if err := st.count(tx, l.UnitCode, "lessons_completed", 1, at); err != nil {
+			return err
+		}
+		res.Issued, err = st.issueEarned(tx, l, in.Modules, at)
+		return err
 	})
 	if err != nil {
 		return AttemptResult{}, fmt.Errorf("store: record attempt: %w", err)
@@ -140,18 +157,6 @@ func recordOf(p Progress) progress.Record {
 		r.Status = progress.NotStarted
 	}
 	return r
-}
-
-// MarkStarted records that a learner opened a lesson, once: the first view
-// turns "not started" into "started"; later views change nothing.
-func (st *Store) MarkStarted(ctx context.Context, learnerID int64, module, lesson string) error {
-	now := st.now()
-	p := Progress{LearnerID: learnerID, Module: module, Lesson: lesson, Status: string(progress.Started), FirstAt: now, LastAt: now}
-	err := st.w.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&p).Error
-	if err != nil {
-		return fmt.Errorf("store: mark started: %w", err)
-	}
-	return nil
 }
 
 // LessonStatus returns a learner's status for one lesson.

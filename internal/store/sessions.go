@@ -35,14 +35,23 @@ func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	return s, notFound(err)
 }
 
-// UpdateSession saves a session's data and expiry.
-func (st *Store) UpdateSession(ctx context.Context, id, data string, expires time.Time) error {
-	err := st.w.WithContext(ctx).Model(&Session{}).Where("id = ?", id).
-		Updates(map[string]any{"data": data, "expires_at": expires}).Error
+// ExtendSession pushes a session's expiry forward.
+func (st *Store) ExtendSession(ctx context.Context, id string, expires time.Time) error {
+	err := st.w.WithContext(ctx).Model(&Session{}).Where("id = ?", id).Update("expires_at", expires).Error
 	if err != nil {
-		return fmt.Errorf("store: update session: %w", err)
+		return fmt.Errorf("store: extend session: %w", err)
 	}
 	return nil
+}
+
+// DeleteLearnerSessions ends every session of a learner except keep (""
+// keeps none) and returns how many it ended.
+func (st *Store) DeleteLearnerSessions(ctx context.Context, learnerID int64, keep string) (int64, error) {
+	res := st.w.WithContext(ctx).Where("learner_id = ? AND id <> ?", learnerID, keep).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: end sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // DeleteSession ends a session.

@@ -139,6 +139,9 @@ func NewClient(t testing.TB, base string) *Client {
 	}}
 }
 
+// Cookies returns the cookies the client holds for u.
+func (c *Client) Cookies(u *url.URL) []*http.Cookie { return c.http.Jar.Cookies(u) }
+
 // Response is a fully read HTTP response.
 type Response struct {
 	Status int

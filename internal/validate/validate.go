@@ -112,3 +112,19 @@ func PIN(s string) bool {
 	}
 	return true
 }
+
+// Key tells whether s is a well-formed idempotency key or nonce: 8 to 64
+// characters of the URL-safe base64 alphabet. Such keys come back in hidden
+// form fields and are stored, so anything else is refused before storage.
+func Key(s string) bool {
+	if len(s) < 8 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return false
+		}
+	}
+	return true
+}

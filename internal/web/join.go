@@ -59,8 +59,35 @@ func newNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// deviceCookie binds a registration form to the phone that sent it. A
+// registration is stored under a key made of the form's nonce and this
+// cookie, so only the same phone (until it signs out, which renews the
+// cookie) can find the learner again by sending the form twice; a nonce
+// copied elsewhere finds nothing.
+const deviceCookie = "device"
+
+// resubmitWindow is how long a form sent twice still signs its sender in
+// as the learner the first sending created (a double tap, a retry on a bad
+// connection). Later, the code and PIN are the way back in.
+const resubmitWindow = 10 * time.Minute
+
+// device returns the phone's form-binding id, giving it one if needed.
+func (s *Server) device(c echo.Context) string {
+	if ck, err := c.Cookie(deviceCookie); err == nil && validate.Key(ck.Value) {
+		return ck.Value
+	}
+	id := newNonce()
+	s.setCookie(c, deviceCookie, id, 24*time.Hour)
+	return id
+}
+
+// submissionKey is what a registration is stored under: the form's nonce
+// bound to the phone.
+func submissionKey(nonce, device string) string { return hashToken(nonce + "|" + device) }
+
 // registerShow shows the form to save progress.
 func (s *Server) registerShow(c echo.Context) error {
+	s.device(c)
 	return s.renderRegister(c, http.StatusOK, registerForm{Submission: newNonce()}, nil)
 }
 
@@ -79,6 +106,7 @@ func (s *Server) joinShow(c echo.Context) error {
 	if class == nil {
 		return s.renderJoinCode(c, http.StatusNotFound, c.Param("code"), true)
 	}
+	s.device(c)
 	return s.renderRegister(c, http.StatusOK, registerForm{Submission: newNonce()}, class)
 }
 
@@ -159,6 +187,10 @@ func (s *Server) renderRegister(c echo.Context, status int, f registerForm, clas
 
 // register validates the form and creates the learner; on a problem the
 // form comes back (422) with what was typed and a message by each field.
+// Registrations are throttled per client, counted before the learner is
+// created. The same form sent twice from the same phone within minutes
+// signs in as the learner the first sending created; from anywhere else, or
+// later, it finds nobody.
 func (s *Server) register(c echo.Context, class *store.Class) error {
 	ctx := c.Request().Context()
 	f := registerForm{
@@ -170,33 +202,56 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 	if class != nil {
 		f.Commune = class.UnitCode
 	}
+	if f.Submission != "" && !validate.Key(f.Submission) {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form key")
+	}
 	l, err := s.checkRegister(ctx, &f)
 	if err != nil {
 		return err
 	}
+	if f.Submission == "" {
+		f.Submission = newNonce()
+	}
+	again := func(status int) error { return s.renderRegister(c, status, f, class) }
 	if !f.Valid() {
-		return s.renderRegister(c, http.StatusUnprocessableEntity, f, class)
+		return again(http.StatusUnprocessableEntity)
+	}
+	v, err := s.take(ctx, s.registerGuards(c)...)
+	if err != nil {
+		return err
+	}
+	if !v.Allowed {
+		tooMany(&f.Form, v)
+		return again(http.StatusTooManyRequests)
 	}
 	if class != nil {
 		l.ClassID = &class.ID
 	}
-	if f.Submission != "" {
-		l.Submission = &f.Submission
-	}
+	key := submissionKey(f.Submission, s.device(c))
+	l.Submission = &key
 	err = s.store.CreateLearner(ctx, &l)
-	if err != nil && !errors.Is(err, store.ErrDuplicateSubmission) {
+	if errors.Is(err, store.ErrDuplicateSubmission) {
+		if me := currentLearner(c); me != nil && me.ID == l.ID {
+			return c.Redirect(http.StatusSeeOther, "/welcome") // the first sending signed this phone in
+		}
+		if time.Since(l.CreatedAt) > resubmitWindow || l.PinHash != nil {
+			f.Submission = newNonce()
+			f.Fail("form.error.form_used")
+			return again(http.StatusUnprocessableEntity)
+		}
+	} else if err != nil {
 		return err
 	}
-	// The quizzes answered before registering become this learner's.
-	pending := currentSession(c).data.Pending
 	if err := s.signIn(c, l); err != nil {
 		return err
 	}
-	for _, p := range pending {
-		if _, err := s.saveAttempt(c, l, p); err != nil {
+	// The quizzes answered before registering become this learner's.
+	for _, p := range s.readPending(c) {
+		if err := s.record(c, l.ID, p); err != nil {
 			return err
 		}
 	}
+	s.clearPending(c)
 	return c.Redirect(http.StatusSeeOther, "/welcome")
 }
 

@@ -8,8 +8,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/learning"
 	"github.com/kynangso/kynangso/internal/progress"
 	"github.com/kynangso/kynangso/internal/store"
+	"github.com/kynangso/kynangso/internal/validate"
 )
 
 type homePage struct {
@@ -104,8 +106,9 @@ func (s *Server) lessonPageFor(c echo.Context) (lessonPage, error) {
 	return p, nil
 }
 
-// lessonShow renders a lesson with its quiz. A learner's first visit marks
-// the lesson as started.
+// lessonShow renders a lesson with its quiz. Reading never writes: a
+// lesson counts as started with its first answer, so pre-caching a module
+// for offline reading changes nobody's progress.
 func (s *Server) lessonShow(c echo.Context) error {
 	p, err := s.lessonPageFor(c)
 	if err != nil {
@@ -115,11 +118,6 @@ func (s *Server) lessonShow(c echo.Context) error {
 		if p.Status, err = s.store.LessonStatus(c.Request().Context(), l.ID, p.Module.Slug, p.Lesson.Slug); err != nil {
 			return err
 		}
-		if p.Status == progress.NotStarted {
-			if err := s.store.MarkStarted(c.Request().Context(), l.ID, p.Module.Slug, p.Lesson.Slug); err != nil {
-				return err
-			}
-		}
 	}
 	p.Submission = newNonce()
 	p.Cached = s.fragments[fragmentKey(p.Lang, p.Module.Slug, p.Lesson.Slug)]
@@ -128,9 +126,9 @@ func (s *Server) lessonShow(c echo.Context) error {
 
 // quizPost grades a submitted quiz. An incomplete form is shown again (422)
 // with the answers given so far and a note on each unanswered question. A
-// complete one is saved (with the learner's record, or in the session until
-// they register) and the visitor is sent to the result (303), so reloading
-// the result never submits twice.
+// complete one is saved (with the learner's record, or on the visitor's
+// phone until they register) and the visitor is sent to the result (303),
+// so reloading the result never submits twice.
 func (s *Server) quizPost(c echo.Context) error {
 	p, err := s.lessonPageFor(c)
 	if err != nil {
@@ -147,6 +145,8 @@ func (s *Server) quizPost(c echo.Context) error {
 	p.Submission = form.Get("_sub")
 	if p.Submission == "" {
 		p.Submission = newNonce()
+	} else if !validate.Key(p.Submission) {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad submission key")
 	}
 	r := p.Lesson.Grade(p.Answers)
 	if len(r.Missing) > 0 {
@@ -157,54 +157,28 @@ func (s *Server) quizPost(c echo.Context) error {
 		s.metrics.quizzes.WithLabelValues("incomplete").Inc()
 		return s.render(c, http.StatusUnprocessableEntity, "lesson", p)
 	}
-	attempt := pendingAttempt{Module: p.Module.Slug, Lesson: p.Lesson.Slug, Choices: r.Choices(), Submission: p.Submission, At: time.Now()}
+	answer := pendingAttempt{Module: p.Module.Slug, Lesson: p.Lesson.Slug, Choices: r.Choices(), Submission: p.Submission, At: time.Now()}
 	if l := currentLearner(c); l != nil {
-		if _, err := s.saveAttempt(c, *l, attempt); err != nil {
+		if err := s.record(c, l.ID, answer); err != nil {
 			return err
 		}
 	} else {
-		sess := currentSession(c)
-		sess.data.keep(attempt)
-		if err := s.saveSession(c); err != nil {
-			return err
-		}
+		s.keepPending(c, answer)
 	}
-	outcome := "failed"
-	if r.Passed {
-		outcome = "passed"
-	}
-	s.metrics.quizzes.WithLabelValues(outcome).Inc()
+	s.metrics.quizzes.WithLabelValues(map[bool]string{true: "passed", false: "failed"}[r.Passed]).Inc()
 	return c.Redirect(http.StatusSeeOther, p.Path+"/result")
 }
 
-// saveAttempt records an attempt for a learner, re-grading it against the
-// current lesson, and issues the module and programme certificates it earns.
-func (s *Server) saveAttempt(c echo.Context, l store.Learner, a pendingAttempt) (store.AttemptResult, error) {
-	ctx := c.Request().Context()
-	lesson, ok := s.cur.Lesson("vi", a.Module, a.Lesson)
-	if !ok {
-		return store.AttemptResult{}, nil // a lesson removed since: nothing to record
+// record saves an answer for a learner through the one entry point that
+// grades it and writes attempt, progress, counts and certificates at once.
+// An answer to a lesson removed since it was given is dropped.
+func (s *Server) record(c echo.Context, learnerID int64, a pendingAttempt) error {
+	_, err := s.recorder.Answer(c.Request().Context(), learnerID, learning.Answer{
+		Module: a.Module, Lesson: a.Lesson, Choices: a.Choices, Submission: a.Submission, At: a.At})
+	if errors.Is(err, learning.ErrUnknownLesson) {
+		return nil
 	}
-	r := lesson.Grade(a.Choices)
-	res, err := s.store.RecordAttempt(ctx, store.AttemptInput{
-		LearnerID: l.ID, UnitCode: l.UnitCode, Module: a.Module, Lesson: a.Lesson, Choices: r.Choices(),
-		Score: r.Score, Total: r.Total, Passed: r.Passed, Submission: a.Submission, At: a.At,
-	})
-	if err != nil || !res.NewlyCompleted {
-		return res, err
-	}
-	return res, s.issueCertificates(c, l)
-}
-
-// issueCertificates gives the module certificates and the programme
-// certificate that the learner's records now earn (each only once).
-func (s *Server) issueCertificates(c echo.Context, l store.Learner) error {
-	ctx := c.Request().Context()
-	pm, err := s.store.ProgressMap(ctx, l.ID)
-	if err != nil {
-		return err
-	}
-	return s.store.IssueEarned(ctx, l, pm, s.lessonsByModule)
+	return err
 }
 
 // quizResult shows the last graded attempt at a lesson, with the
@@ -229,7 +203,7 @@ func (s *Server) quizResult(c echo.Context) error {
 			return err
 		}
 		p.ModuleDone = pm.Module(p.Module.Slug, s.lessonsByModule[p.Module.Slug]).Status == progress.Completed
-	} else if pa := currentSession(c).data.pending(p.Module.Slug, p.Lesson.Slug); pa != nil {
+	} else if pa := s.pendingFor(c, p.Module.Slug, p.Lesson.Slug); pa != nil {
 		choices = pa.Choices
 	} else {
 		return c.Redirect(http.StatusSeeOther, p.Path+"#quiz")

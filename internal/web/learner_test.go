@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,25 +141,72 @@ func TestRegisterAndWelcome(t *testing.T) {
 	assert.Contains(t, me.Body, "Xin chào Nguyễn Văn An", code[:3]+"-"+code[3:])
 }
 
+// TestDuplicateRegistrationCreatesOneLearner: the same form sent twice from
+// one phone (a double tap; the second sending carries the cookies the phone
+// had before the first answer arrived) creates one learner and signs the
+// phone in as that learner. The same form replayed from another phone, or
+// after the learner protected their code with a PIN, signs nobody in.
 func TestDuplicateRegistrationCreatesOneLearner(t *testing.T) {
 	srv := testutil.NewServer(t, testutil.ServerOptions{})
 	commune, _ := pilotCommune(t, srv.Store)
 	c := srv.Client()
-	page := c.Get("/register").Body
+	page := c.Get("/register")
+	device := cookieValue(t, page, "device")
 	form := validRegistration(commune)
-	form.Set("_form", formNonce.FindStringSubmatch(page)[1])
+	form.Set("_form", formNonce.FindStringSubmatch(page.Body)[1])
 	first := c.Post("/register", form)
-	second := srv.Client() // the second tap arrives with the old cookies
-	second.Get("/register")
+	second := srv.Client()
+	second.Header.Set("Cookie", "device="+device)
+	second.Header.Set("Sec-Fetch-Site", "same-origin") // a browser's post; no token needed
 	again := second.Post("/register", form)
 	assert.Equal(t, first.Status, http.StatusSeeOther)
 	assert.Equal(t, again.Status, http.StatusSeeOther)
-	codes := map[string]bool{}
-	for _, cl := range []*testutil.Client{c, second} {
-		m := codeRe.FindStringSubmatch(cl.Get("/welcome").Body)
-		codes[m[1]+m[2]] = true
+	second.Header.Del("Cookie")
+	victim := welcomeCode(t, c)
+	assert.Equal(t, welcomeCode(t, second), victim)
+	n, _ := srv.Store.CountLearners(context.Background())
+
+	// Another phone replaying the form registers someone new, never the
+	// first learner.
+	other := srv.Client()
+	other.Get("/register")
+	res := other.Post("/register", form)
+	assert.Equal(t, res.Status, http.StatusSeeOther)
+	assert.True(t, welcomeCode(t, other) != victim, "a replayed form signed another phone in as the learner")
+
+	// Once the learner has a PIN, even the same phone's form finds nobody.
+	c.Get("/me")
+	assert.Equal(t, c.Post("/me/pin", url.Values{"pin": {"1357"}}).Status, http.StatusSeeOther)
+	third := srv.Client()
+	third.Header.Set("Cookie", "device="+device)
+	third.Header.Set("Sec-Fetch-Site", "same-origin")
+	res = third.Post("/register", form)
+	assert.Equal(t, res.Status, http.StatusUnprocessableEntity)
+	assert.Contains(t, res.Body, "Biểu mẫu này đã được gửi rồi.", `value="Nguyễn Thị Hoa"`)
+	after, _ := srv.Store.CountLearners(context.Background())
+	assert.Equal(t, after, n+1) // only the other phone's registration was added
+}
+
+// cookieValue returns the value a response sets for a cookie.
+func cookieValue(t *testing.T, res testutil.Response, name string) string {
+	t.Helper()
+	for _, h := range res.Header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(h, name+"="); ok {
+			return strings.SplitN(v, ";", 2)[0]
+		}
 	}
-	assert.Equal(t, len(codes), 1)
+	t.Fatalf("no %s cookie set; Set-Cookie: %q", name, res.Header.Values("Set-Cookie"))
+	return ""
+}
+
+// welcomeCode returns the personal code a signed-in client's welcome page shows.
+func welcomeCode(t *testing.T, c *testutil.Client) string {
+	t.Helper()
+	m := codeRe.FindStringSubmatch(c.Get("/welcome").Body)
+	if m == nil {
+		t.Fatal("the welcome page shows no personal code")
+	}
+	return m[1] + m[2]
 }
 
 func TestJoinByClassCode(t *testing.T) {
@@ -221,11 +269,12 @@ func TestQuizProgressAndDoubleSubmit(t *testing.T) {
 	path := "/modules/" + m.Slug + "/" + l.Slug
 
 	page := c.Get(path).Body
-	assert.Contains(t, c.Get("/modules/"+m.Slug).Body, "Đang học") // opening a lesson starts it
+	assert.Contains(t, c.Get("/modules/"+m.Slug).Body, "Chưa bắt đầu") // reading never writes
 	form := answers(l, 0)
 	form.Set("_sub", subNonce.FindStringSubmatch(page)[1])
 	c.Post(path+"/quiz", form)
-	c.Post(path+"/quiz", form) // a double tap: same form, same nonce
+	c.Post(path+"/quiz", form)                                     // a double tap: same form, same nonce
+	assert.Contains(t, c.Get("/modules/"+m.Slug).Body, "Đang học") // the first answer starts the lesson
 	attempts, err := srv.Store.AttemptsOf(context.Background(), learner.ID)
 	assert.NoErr(t, err)
 	assert.Equal(t, len(attempts), 1)
@@ -298,13 +347,54 @@ func TestResumeIsThrottled(t *testing.T) {
 	}
 	res := guesser.Post("/resume", url.Values{"code": {code}, "pin": {"0000"}})
 	assert.Equal(t, res.Status, http.StatusTooManyRequests)
-	assert.Contains(t, res.Body, "Bạn đã nhập sai nhiều lần")
+	assert.Contains(t, res.Body, "Bạn đã thử quá nhiều lần", "hãy chờ 15 phút, đến ")
 	// One client (all these clients share 127.0.0.1) is blocked after 20
 	// failures in all, whatever the codes.
 	for i := range 20 {
 		c.Post("/resume", url.Values{"code": {"YYYYY" + string(rune('A'+i%8)) + string(rune('2'+i/8))}})
 	}
 	assert.Equal(t, c.Post("/resume", url.Values{"code": {"WWWWWW2"}}).Status, http.StatusTooManyRequests)
+}
+
+// TestResumeGuessesAreCountedBeforeComparing sends 200 wrong PINs for one
+// code at the same moment. The count is taken before the PIN is compared,
+// in one atomic statement, so exactly the limit (5) are compared and the
+// rest are refused; the right PIN is then refused too, until the window
+// ends. Before, every guess was compared and the right one signed in.
+func TestResumeGuessesAreCountedBeforeComparing(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.ServerOptions{})
+	owner, code := register(t, srv, "Trần Thị Sáu")
+	owner.Get("/me")
+	assert.Equal(t, owner.Post("/me/pin", url.Values{"pin": {"2468"}}).Status, http.StatusSeeOther)
+
+	const guesses = 200
+	var compared, refused, other atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range guesses {
+		wg.Go(func() {
+			c := srv.Client()
+			c.Header.Set("Sec-Fetch-Site", "same-origin")
+			<-start
+			res := c.Post("/resume", url.Values{"code": {code}, "pin": {fmt.Sprintf("%04d", 3000+i)}})
+			switch {
+			case res.Status == http.StatusUnprocessableEntity && strings.Contains(res.Body, "Mã PIN không đúng."):
+				compared.Add(1)
+			case res.Status == http.StatusTooManyRequests:
+				refused.Add(1)
+			default:
+				other.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	t.Logf("%d concurrent wrong PINs: %d compared, %d refused", guesses, compared.Load(), refused.Load())
+	assert.Equal(t, other.Load(), int64(0))
+	assert.Equal(t, compared.Load(), int64(5))
+	right := srv.Client()
+	right.Header.Set("Sec-Fetch-Site", "same-origin")
+	assert.Equal(t, right.Post("/resume", url.Values{"code": {code}, "pin": {"2468"}}).Status, http.StatusTooManyRequests)
 }
 
 // completeModule passes every lesson of m.

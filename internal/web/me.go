@@ -40,7 +40,7 @@ type profileForm struct {
 
 type pinForm struct {
 	validate.Form
-	PIN string
+	PIN, Current string
 }
 
 type mePage struct {
@@ -52,6 +52,7 @@ type mePage struct {
 	Certificates []certificateView
 	Profile      profileForm
 	PinForm      pinForm
+	CodeForm     validate.Form // a refused request for a new personal code
 	HasPIN       bool
 	Welcome      bool                   // right after registering: the code is the main thing
 	Practice     []*curriculum.Scenario // practice scenarios passed
@@ -164,29 +165,38 @@ func (s *Server) mePost(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/me#profile")
 }
 
-// mePinPost sets, changes or removes the learner's PIN.
+// mePinPost sets, changes or removes the learner's PIN. Changing or
+// removing one asks for the current PIN first (throttled like /resume, so a
+// borrowed phone cannot be used to guess it), and every other phone is
+// signed out: whoever knew the old PIN must not stay in.
 func (s *Server) mePinPost(c echo.Context) error {
 	l := currentLearner(c)
 	back := c.FormValue("back")
 	if back != "/welcome" {
 		back = "/me"
 	}
-	hash := ""
-	if c.FormValue("remove") != "yes" {
-		f := pinForm{PIN: c.FormValue("pin")}
+	remove := c.FormValue("remove") == "yes"
+	f := pinForm{PIN: c.FormValue("pin"), Current: c.FormValue("current_pin")}
+	if !remove {
 		f.Check(validate.PIN(f.PIN), "pin", "form.error.pin_format")
-		if !f.Valid() {
-			p, err := s.mePage(c)
-			if err != nil {
-				return err
-			}
-			p.PinForm = pinForm{Form: f.Form}
-			page := "me"
-			if back == "/welcome" {
-				page, p.Welcome = "welcome", true
-			}
-			return s.render(c, http.StatusUnprocessableEntity, page, p)
+	}
+	if err := s.checkCurrentPIN(c, l, &f.Form, f.Current); err != nil {
+		return err
+	}
+	if !f.Valid() {
+		p, err := s.mePage(c)
+		if err != nil {
+			return err
 		}
+		p.PinForm = pinForm{Form: f.Form}
+		page := "me"
+		if back == "/welcome" {
+			page, p.Welcome = "welcome", true
+		}
+		return s.render(c, statusOf(f.Form), page, p)
+	}
+	hash := ""
+	if !remove {
 		var err error
 		if hash, err = auth.HashPIN(f.PIN); err != nil {
 			return err
@@ -195,8 +205,85 @@ func (s *Server) mePinPost(c echo.Context) error {
 	if err := s.store.UpdateLearner(c.Request().Context(), l.ID, store.LearnerPatch{PinHash: &hash}); err != nil {
 		return err
 	}
-	s.flash(c, map[bool]string{true: "flash.pin_removed", false: "flash.pin_set"}[hash == ""])
+	if err := s.endOtherSessions(c, l.ID); err != nil {
+		return err
+	}
+	s.flash(c, map[bool]string{true: "flash.pin_removed", false: "flash.pin_set"}[remove])
 	return c.Redirect(http.StatusSeeOther, back+"#pin-box")
+}
+
+// checkCurrentPIN asks a learner who has a PIN for it before a change that
+// the PIN protects. The try is counted before the PIN is compared.
+func (s *Server) checkCurrentPIN(c echo.Context, l *store.Learner, f *validate.Form, pin string) error {
+	if l.PinHash == nil {
+		return nil
+	}
+	if pin == "" {
+		f.Check(false, "current_pin", "form.error.pin_current_needed")
+		return nil
+	}
+	ctx := c.Request().Context()
+	g := guard{"pin-learner:" + strconv.FormatInt(l.ID, 10), store.Limit{Max: 5, Window: 15 * time.Minute}}
+	v, err := s.take(ctx, g)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !v.Allowed:
+		tooMany(f, v)
+	case !auth.CheckPIN(*l.PinHash, pin):
+		f.Check(false, "current_pin", "form.error.pin_current_wrong")
+	default:
+		return s.refund(ctx, g)
+	}
+	return nil
+}
+
+// statusOf is the status of a refused form: 429 when a throttle said no,
+// else 422.
+func statusOf(f validate.Form) int {
+	for _, m := range f.FormErrors {
+		if m.ID == "form.error.too_many_tries" {
+			return http.StatusTooManyRequests
+		}
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// meSignOutOthersPost signs the learner out on every other phone.
+func (s *Server) meSignOutOthersPost(c echo.Context) error {
+	if err := s.endOtherSessions(c, currentLearner(c).ID); err != nil {
+		return err
+	}
+	s.flash(c, "flash.signed_out_others")
+	return c.Redirect(http.StatusSeeOther, "/me#phones")
+}
+
+// meNewCodePost gives the learner a new personal code (the current PIN is
+// asked for when one is set). The old code stops working and every other
+// phone is signed out.
+func (s *Server) meNewCodePost(c echo.Context) error {
+	l := currentLearner(c)
+	var f validate.Form
+	if err := s.checkCurrentPIN(c, l, &f, c.FormValue("current_pin")); err != nil {
+		return err
+	}
+	if !f.Valid() {
+		p, err := s.mePage(c)
+		if err != nil {
+			return err
+		}
+		p.CodeForm = f
+		return s.render(c, statusOf(f), "me", p)
+	}
+	if _, err := s.store.RenewLearnerCode(c.Request().Context(), l.ID); err != nil {
+		return err
+	}
+	if err := s.endOtherSessions(c, l.ID); err != nil {
+		return err
+	}
+	s.flash(c, "flash.new_code")
+	return c.Redirect(http.StatusSeeOther, "/me#phones")
 }
 
 // myData is everything stored about a learner, for "download my data".

@@ -81,8 +81,7 @@ func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 		lang := ""
 		if q := c.QueryParam("lang"); i18n.Supported(q) {
 			lang = q
-			c.SetCookie(&http.Cookie{Name: "lang", Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+			s.setCookie(c, "lang", q, 365*24*time.Hour)
 		} else if ck, err := c.Cookie("lang"); err == nil && i18n.Supported(ck.Value) {
 			lang = ck.Value
 		} else {
@@ -109,9 +108,15 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		CookieMaxAge:   7 * 24 * 3600,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/") || p == "/healthz" || p == "/metrics"
+			return isAssetPath(p) || p == "/healthz" || p == "/metrics"
 		},
 	})
+}
+
+// isAssetPath tells whether a path names a fingerprinted file (styles,
+// scripts, illustrations): served without sessions, tokens or logs of who.
+func isAssetPath(p string) bool {
+	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/")
 }
 
 // compress wraps the whole application in klauspost's gzhttp: about twice

@@ -185,8 +185,7 @@ const flashCookie = "flash"
 
 // flash shows a message on the next page the visitor sees.
 func (s *Server) flash(c echo.Context, id string) {
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: id, Path: "/", MaxAge: 60, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	s.setCookie(c, flashCookie, id, time.Minute)
 }
 
 func (s *Server) takeFlash(c echo.Context) string {
@@ -194,8 +193,7 @@ func (s *Server) takeFlash(c echo.Context) string {
 	if err != nil || !strings.HasPrefix(ck.Value, "flash.") {
 		return ""
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	s.clearCookie(c, flashCookie)
 	return ck.Value
 }
 

@@ -56,6 +56,8 @@ func (s *Server) routes() {
 	e.GET("/me", s.meShow, requireLearner)
 	e.POST("/me", s.mePost, requireLearner)
 	e.POST("/me/pin", s.mePinPost, requireLearner)
+	e.POST("/me/sign-out-others", s.meSignOutOthersPost, requireLearner)
+	e.POST("/me/new-code", s.meNewCodePost, requireLearner)
 	e.GET("/me/data.json", s.meData, requireLearner)
 	e.GET("/me/delete", s.meDeleteShow, requireLearner)
 	e.POST("/me/delete", s.meDeletePost, requireLearner)

@@ -19,6 +19,7 @@ import (
 	"github.com/kynangso/kynangso/internal/config"
 	"github.com/kynangso/kynangso/internal/curriculum"
 	"github.com/kynangso/kynangso/internal/i18n"
+	"github.com/kynangso/kynangso/internal/learning"
 	"github.com/kynangso/kynangso/internal/store"
 )
 
@@ -54,6 +55,8 @@ type Server struct {
 
 	fragments map[string]*lessonFragments // by fragmentKey; nil when disabled
 	secret    []byte                      // keys client identities for throttling; shared through the database
+	cookieKey []byte                      // signs the cookies a visitor keeps for us; shared through the database
+	recorder  *learning.Recorder          // the one way answers are recorded
 
 	lessonsByModule map[string][]string // lesson slugs per module, for the completion rules
 }
@@ -99,6 +102,10 @@ func New(d Deps) (*Server, error) {
 	if s.secret, err = d.Store.Secret(ctx, "client_key"); err != nil {
 		return nil, err
 	}
+	if s.cookieKey, err = d.Store.Secret(ctx, "cookie_key"); err != nil {
+		return nil, err
+	}
+	s.recorder = learning.New(d.Store, d.Curriculum)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -6,9 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
@@ -25,76 +23,38 @@ const (
 	// The expiry is pushed forward at most once a day, so reading pages
 	// does not turn into a write per request.
 	sessionRefresh = 24 * time.Hour
-	// maxPending caps the quiz results an anonymous visitor keeps.
-	maxPending = 40
 )
 
-// session is the visitor's server-side session, loaded by the session
-// middleware when the cookie names one. Sessions live in the database, so
-// any app server sharing it can serve any request.
+// session is a signed-in visitor's server-side session, loaded by the
+// session middleware when the cookie names one. Only signed-in people have
+// sessions: a visitor's answers before registering live in their own
+// cookie (pending.go), so anonymous traffic stores nothing. Sessions live in
+// the database, so any app server sharing it can serve any request.
 type session struct {
-	id      string // SHA-256 of the token; "" before the first save
-	data    sessionData
+	id      string // SHA-256 of the token
 	expires time.Time
 	learner *store.Learner
 }
 
-// sessionData is what a session remembers besides who it belongs to.
-type sessionData struct {
-	// Pending holds quiz attempts made before registering, one per lesson,
-	// attached to the learner record when they register.
-	Pending []pendingAttempt `json:"pending,omitempty"`
-}
-
-type pendingAttempt struct {
-	Module     string            `json:"module"`
-	Lesson     string            `json:"lesson"`
-	Choices    map[string]string `json:"choices"`
-	Submission string            `json:"submission"`
-	At         time.Time         `json:"at"`
-}
-
-func (d *sessionData) pending(module, lesson string) *pendingAttempt {
-	for i := range d.Pending {
-		if d.Pending[i].Module == module && d.Pending[i].Lesson == lesson {
-			return &d.Pending[i]
-		}
-	}
-	return nil
-}
-
-func (d *sessionData) keep(p pendingAttempt) {
-	if old := d.pending(p.Module, p.Lesson); old != nil {
-		*old = p
-		return
-	}
-	d.Pending = append(d.Pending, p)
-	if len(d.Pending) > maxPending {
-		d.Pending = d.Pending[len(d.Pending)-maxPending:]
-	}
-}
-
 const keySession = "kns.session"
 
-// currentSession returns the request's session (never nil; possibly unsaved).
+// currentSession returns the request's session, or nil for a visitor.
 func currentSession(c echo.Context) *session {
 	s, _ := c.Get(keySession).(*session)
-	if s == nil {
-		s = &session{}
-		c.Set(keySession, s)
-	}
 	return s
 }
 
 // currentLearner returns the signed-in learner, or nil.
 func currentLearner(c echo.Context) *store.Learner {
-	return currentSession(c).learner
+	if s := currentSession(c); s != nil {
+		return s.learner
+	}
+	return nil
 }
 
 // noSession tells which paths never need the visitor's session.
 func noSession(path string) bool {
-	return strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/media/") ||
-		path == "/healthz" || path == "/metrics" || strings.HasSuffix(path, "/qr.svg")
+	return isAssetPath(path) || path == "/healthz" || path == "/metrics" || strings.HasSuffix(path, "/qr.svg")
 }
 
 func hashToken(token string) string {
@@ -107,7 +67,7 @@ func hashToken(token string) string {
 func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if noSession(c.Request().URL.Path) {
-			return next(c) // files and probes: no database work for them
+			return next(c)
 		}
 		ck, err := c.Cookie(sessionCookie)
 		if err != nil || ck.Value == "" {
@@ -116,104 +76,78 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		row, err := s.store.SessionByID(ctx, hashToken(ck.Value))
 		if errors.Is(err, store.ErrNotFound) {
-			s.clearSessionCookie(c) // expired or deleted: stop sending it
+			s.clearCookie(c, sessionCookie) // expired, ended or deleted: stop sending it
 			return next(c)
 		}
 		if err != nil {
 			return err
 		}
+		if row.Learner == nil { // a visitor's session from before they lived in cookies
+			s.clearCookie(c, sessionCookie)
+			return next(c)
+		}
 		sess := &session{id: row.ID, expires: row.ExpiresAt, learner: row.Learner}
-		_ = json.Unmarshal([]byte(row.Data), &sess.data)
 		c.Set(keySession, sess)
 		if time.Until(row.ExpiresAt) < sessionTTL-sessionRefresh {
-			if err := s.saveSession(c); err != nil {
+			sess.expires = time.Now().Add(sessionTTL)
+			if err := s.store.ExtendSession(ctx, sess.id, sess.expires); err != nil {
 				return err
 			}
+			s.setCookie(c, sessionCookie, ck.Value, sessionTTL)
 		}
 		return next(c)
 	}
-}
-
-// saveSession writes the session's data, creating the session (and its
-// cookie) if the visitor had none.
-func (s *Server) saveSession(c echo.Context) error {
-	sess := currentSession(c)
-	data, err := json.Marshal(sess.data)
-	if err != nil {
-		return err
-	}
-	sess.expires = time.Now().Add(sessionTTL)
-	ctx := c.Request().Context()
-	if sess.id != "" {
-		if err := s.store.UpdateSession(ctx, sess.id, string(data), sess.expires); err != nil {
-			return err
-		}
-		s.setSessionCookieExpiry(c)
-		return nil
-	}
-	return s.newSession(c, sess, string(data))
 }
 
 // signIn gives the visitor a fresh session for a learner. The old session
 // is deleted and a new token issued, so a token seen before signing in
 // (session fixation) is worth nothing after.
 func (s *Server) signIn(c echo.Context, l store.Learner) error {
-	old := currentSession(c)
 	ctx := c.Request().Context()
-	if old.id != "" {
+	if old := currentSession(c); old != nil {
 		if err := s.store.DeleteSession(ctx, old.id); err != nil {
 			return err
 		}
 	}
-	sess := &session{learner: &l, expires: time.Now().Add(sessionTTL)}
-	c.Set(keySession, sess)
-	return s.newSession(c, sess, "{}")
-}
-
-// signOut ends the session and forgets the cookie.
-func (s *Server) signOut(c echo.Context) error {
-	sess := currentSession(c)
-	if sess.id != "" {
-		if err := s.store.DeleteSession(c.Request().Context(), sess.id); err != nil {
-			return err
-		}
-	}
-	c.Set(keySession, &session{})
-	s.clearSessionCookie(c)
-	return nil
-}
-
-func (s *Server) newSession(c echo.Context, sess *session, data string) error {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return err
 	}
 	token := base64.RawURLEncoding.EncodeToString(b)
-	row := store.Session{ID: hashToken(token), Data: data, ExpiresAt: time.Now().Add(sessionTTL)}
-	if sess.learner != nil {
-		row.LearnerID = &sess.learner.ID
-	}
-	if err := s.store.CreateSession(c.Request().Context(), &row); err != nil {
+	row := store.Session{ID: hashToken(token), LearnerID: &l.ID, Data: "{}", ExpiresAt: time.Now().Add(sessionTTL)}
+	if err := s.store.CreateSession(ctx, &row); err != nil {
 		return err
 	}
-	sess.id, sess.expires = row.ID, row.ExpiresAt
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: sess.expires,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	c.Set(keySession, &session{id: row.ID, expires: row.ExpiresAt, learner: &l})
+	s.setCookie(c, sessionCookie, token, sessionTTL)
 	return nil
 }
 
-func (s *Server) setSessionCookieExpiry(c echo.Context) {
-	ck, err := c.Cookie(sessionCookie)
-	if err != nil {
-		return
+// signOut ends the session and forgets the cookie. The form-binding cookie
+// is renewed too, so a registration form sent again from this phone after
+// signing out cannot sign anyone back in (see register).
+func (s *Server) signOut(c echo.Context) error {
+	if sess := currentSession(c); sess != nil {
+		if err := s.store.DeleteSession(c.Request().Context(), sess.id); err != nil {
+			return err
+		}
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: ck.Value, Path: "/", Expires: currentSession(c).expires,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	c.Set(keySession, (*session)(nil))
+	s.clearCookie(c, sessionCookie)
+	s.clearCookie(c, deviceCookie)
+	return nil
 }
 
-func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+// endOtherSessions signs the learner out on every other phone: after the
+// PIN or the personal code changes, whoever knew the old ones must not stay
+// in. The current session is kept.
+func (s *Server) endOtherSessions(c echo.Context, learnerID int64) error {
+	keep := ""
+	if sess := currentSession(c); sess != nil {
+		keep = sess.id
+	}
+	_, err := s.store.DeleteLearnerSessions(c.Request().Context(), learnerID, keep)
+	return err
 }
 
 // sweep deletes expired sessions and old throttle counts; housekeeping.
@@ -223,7 +157,7 @@ func (s *Server) sweep(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("expired sessions deleted", "count", n)
 	}
-	if _, err := s.store.DeleteStaleThrottles(ctx, 24*time.Hour); err != nil {
+	if _, err := s.store.DeleteStaleThrottles(ctx, 48*time.Hour); err != nil {
 		s.log.Warn("delete stale throttles", "err", err)
 	}
 }
