@@ -26,7 +26,8 @@ func Locales() []string { return []string{DefaultLocale, "en"} }
 type Catalog struct {
 	byLocale   map[string]*localeSet
 	media      map[string]Media
-	glossaries map[string]*glossary // by locale; a locale without one uses Vietnamese
+	glossaries map[string]*glossary    // by locale; a locale without one uses Vietnamese
+	practice   map[string]*practiceSet // scenarios per locale; see practice.go
 }
 
 type localeSet struct {

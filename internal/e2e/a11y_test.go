@@ -20,7 +20,7 @@ func mainPages(a *app) []page {
 	m := catalog.Modules("vi")[2]
 	l := m.Lessons[0]
 	lessonPath := "/modules/" + m.Slug + "/" + l.Slug
-	return []page{
+	return append([]page{
 		{"home", func(p *phone) { p.open("/", 200) }},
 		{"home-en", func(p *phone) { p.open("/?lang=en", 200) }},
 		{"module", func(p *phone) { p.open("/?lang=vi", 200); p.open("/modules/"+m.Slug, 200) }},
@@ -34,6 +34,7 @@ func mainPages(a *app) []page {
 			answerQuiz(p, l, 1)
 			p.follow(`#quiz button[type=submit]`, 200)
 		}},
+	}, append(practicePages(), []page{
 		{"not-found", func(p *phone) { p.open("/modules/khong-co", 404) }},
 		{"join-code", func(p *phone) { p.open("/join", 200) }},
 		{"join-unknown", func(p *phone) { p.open("/join/ZZZZ22", 404) }},
@@ -63,7 +64,7 @@ func mainPages(a *app) []page {
 			p.open("/me", 200)
 			p.follow(`#certificates a`, 200)
 		}},
-	}
+	}...)...)
 }
 
 func TestAccessibilityOfMainPages(t *testing.T) {

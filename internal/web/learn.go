@@ -44,6 +44,7 @@ type modulePage struct {
 	Module   *curriculum.Module
 	Progress progress.Map
 	Summary  moduleProgress
+	Practice []*curriculum.Scenario // the module's practice scenarios
 }
 
 // Status returns a lesson's status for the template.
@@ -61,7 +62,7 @@ func (s *Server) moduleShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := modulePage{Page: s.page(c), Module: m, Progress: pm}
+	p := modulePage{Page: s.page(c), Module: m, Progress: pm, Practice: s.cur.ScenariosOf(localizer(c).Lang, m.Slug)}
 	p.Summary = moduleProgress{Module: m, Summary: pm.Module(m.Slug, s.lessonsByModule[m.Slug])}
 	p.Summary.Label = progressLabel(p.Page, p.Summary.Summary)
 	return s.render(c, http.StatusOK, "module", p)

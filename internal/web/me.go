@@ -54,7 +54,9 @@ type mePage struct {
 	PinForm      pinForm
 	CodeForm     validate.Form // a refused request for a new personal code
 	HasPIN       bool
-	Welcome      bool // right after registering: the code is the main thing
+	Welcome      bool                   // right after registering: the code is the main thing
+	Practice     []*curriculum.Scenario // practice scenarios passed
+	PracticeAll  int                    // practice scenarios offered
 }
 
 type certificateView struct {
@@ -113,7 +115,9 @@ func (s *Server) mePage(c echo.Context) (mePage, error) {
 	for _, cert := range certs {
 		p.Certificates = append(p.Certificates, certificateView{Certificate: cert, Title: s.certificateTitle(p.Page, cert)})
 	}
-	return p, nil
+	p.PracticeAll = len(s.cur.Scenarios(p.Lang))
+	p.Practice, err = s.practicePasses(c, p.Lang, l.ID)
+	return p, err
 }
 
 // moduleProgress summarises every module for a learner's records.
@@ -301,6 +305,23 @@ type myData struct {
 	Progress     []myProgress    `json:"progress"`
 	Attempts     []myAttempt     `json:"attempts"`
 	Certificates []myCertificate `json:"certificates"`
+	Practice     []myPracticeRun `json:"practice"`
+}
+
+// myPracticeRun is one walk through a practice scenario and its path.
+type myPracticeRun struct {
+	Scenario   string             `json:"scenario"`
+	Outcome    *string            `json:"outcome"`
+	Safe       *bool              `json:"safe"`
+	StartedAt  time.Time          `json:"started_at"`
+	FinishedAt *time.Time         `json:"finished_at"`
+	Path       []myPracticeChoice `json:"path"`
+}
+
+type myPracticeChoice struct {
+	Step   string    `json:"step"`
+	Choice string    `json:"choice"`
+	At     time.Time `json:"at"`
 }
 
 type myProgress struct {
@@ -351,7 +372,7 @@ func (s *Server) meData(c echo.Context) error {
 	l := currentLearner(c)
 	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, Gender: l.Gender, Phone: l.Phone,
 		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
-		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}}
+		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}}
 	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
 	if err != nil {
 		return err
@@ -383,6 +404,17 @@ func (s *Server) meData(c echo.Context) error {
 	}
 	for _, cert := range certs {
 		d.Certificates = append(d.Certificates, myCertificate{Code: cert.Code, Kind: cert.Kind, Module: cert.Module, Name: cert.Name, BirthYear: cert.BirthYear, IssuedAt: cert.IssuedAt})
+	}
+	runs, err := s.store.PracticeRunsOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		mr := myPracticeRun{Scenario: r.Scenario, Outcome: r.Outcome, Safe: r.Safe, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Path: []myPracticeChoice{}}
+		for _, ch := range r.Choices {
+			mr.Path = append(mr.Path, myPracticeChoice{Step: ch.Step, Choice: ch.Choice, At: ch.CreatedAt})
+		}
+		d.Practice = append(d.Practice, mr)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="kynangso-`+l.Code+`.json"`)

@@ -46,6 +46,11 @@ func (s *Server) routes() {
 	e.POST("/logout", s.logoutPost)
 	e.GET("/certificates/:code", s.certificateShow)
 	e.GET("/certificates/:code/qr.svg", s.certificateQR)
+	e.GET("/practice", s.practiceRedirect)
+	e.GET("/practice/", s.practiceIndex)
+	e.GET("/practice/:scenario", s.practiceShow)
+	e.GET("/practice/:scenario/:step", s.practiceStepShow)
+	e.POST("/practice/:scenario", s.practicePost)
 
 	// A learner's own pages. (Middleware per route, not an Echo group: a
 	// group adds catch-all routes that would send every unknown URL to
