@@ -172,6 +172,36 @@ func TestRecordAttemptOnceAndCountsByVietnamDay(t *testing.T) {
 	assert.Equal(t, counts, []store.DailyCount{{UnitCode: "29623", Day: "2026-11-28", Registered: 1, LessonsCompleted: 1}})
 }
 
+// TestRecordAttemptUnderAnEarlierKey: a quiz sent without a key gets one
+// made of its answers and a time window; the same answers sent again just
+// after the window's edge carry the previous window's key as Earlier and
+// count once, unless that attempt is older than Within.
+func TestRecordAttemptUnderAnEarlierKey(t *testing.T) {
+	st, c := storeAt(t, time.Date(2026, 11, 27, 8, 9, 50, 0, time.UTC))
+	ctx := context.Background()
+	l := newLearner(t, st)
+	in := store.AttemptInput{LearnerID: l.ID, Module: "internet", Lesson: "a",
+		Choices: map[string]string{"q1": "a"}, Score: 1, Total: 3, Submission: "w1-abc"}
+	res, err := st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.Duplicate, false)
+
+	c.Add(20 * time.Second) // past the window's edge: a new key, the old one as Earlier
+	in.Submission, in.Earlier, in.Within = "w2-abc", "w1-abc", 10*time.Minute
+	res, err = st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.Duplicate, true)
+
+	c.Add(11 * time.Minute) // much later: the earlier attempt is too old to be this one
+	in.Submission, in.Earlier = "w3-abc", "w1-abc"
+	res, err = st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.Duplicate, false)
+	attempts, err := st.AttemptsOf(ctx, l.ID)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(attempts), 2)
+}
+
 func TestLearnerCodesAndDuplicateForms(t *testing.T) {
 	st, _ := storeAt(t, time.Now())
 	ctx := context.Background()

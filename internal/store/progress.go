@@ -62,7 +62,14 @@ type AttemptInput struct {
 	Total      int
 	Passed     bool
 	Submission string // the form's idempotency key; a resubmission is recorded once
-	At         time.Time
+	// Earlier, when set, is a second key the same submission may already
+	// be stored under: an attempt of this learner stored under Earlier at
+	// most Within before At makes this one a duplicate. The web layer uses
+	// it for keys made from the answers and a time window, so that two
+	// sendings either side of the window's edge still count once.
+	Earlier string
+	Within  time.Duration
+	At      time.Time
 	// Modules lists the lessons of every module (in the current
 	// curriculum), for the completion rules that decide which certificates
 	// the attempt earns. nil issues none (only tests do that).
@@ -94,6 +101,18 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 	}
 	err = st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = AttemptResult{}
+		if in.Earlier != "" {
+			var n int64
+			err := tx.Model(&Attempt{}).Where("learner_id = ? AND submission = ? AND created_at >= ?", in.LearnerID, in.Earlier, at.Add(-in.Within)).
+				Count(&n).Error
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				res.Duplicate = true
+				return nil
+			}
+		}
 		a := Attempt{LearnerID: in.LearnerID, Module: in.Module, Lesson: in.Lesson, Answers: string(answers),
 			Score: in.Score, Total: in.Total, Passed: in.Passed, Submission: in.Submission, CreatedAt: at}
 		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "learner_id"}, {Name: "submission"}}, DoNothing: true}).Create(&a)
