@@ -18,7 +18,7 @@ import (
 func requireLearner(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentLearner(c) == nil {
-			return c.Redirect(http.StatusSeeOther, "/resume")
+			return seeOther(c, "/resume")
 		}
 		return next(c)
 	}
@@ -163,7 +163,7 @@ func (s *Server) mePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.saved")
-	return c.Redirect(http.StatusSeeOther, "/me#profile")
+	return seeOther(c, "/me#profile")
 }
 
 // mePinPost sets, changes or removes the learner's PIN. Changing or
@@ -210,7 +210,7 @@ func (s *Server) mePinPost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, map[bool]string{true: "flash.pin_removed", false: "flash.pin_set"}[remove])
-	return c.Redirect(http.StatusSeeOther, back+"#pin-box")
+	return seeOther(c, back+"#pin-box")
 }
 
 // checkCurrentPIN asks a learner who has a PIN for it before a change that
@@ -257,7 +257,7 @@ func (s *Server) meSignOutOthersPost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.signed_out_others")
-	return c.Redirect(http.StatusSeeOther, "/me#phones")
+	return seeOther(c, "/me#phones")
 }
 
 // meNewCodePost gives the learner a new personal code (the current PIN is
@@ -284,7 +284,7 @@ func (s *Server) meNewCodePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.new_code")
-	return c.Redirect(http.StatusSeeOther, "/me#phones")
+	return seeOther(c, "/me#phones")
 }
 
 // myData is everything stored about a learner, for "download my data".
@@ -440,7 +440,7 @@ func (s *Server) meDeletePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.deleted")
-	return c.Redirect(http.StatusSeeOther, "/")
+	return seeOther(c, "/")
 }
 
 // logoutPost signs this phone out (the learner can come back with the code).
@@ -449,5 +449,5 @@ func (s *Server) logoutPost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.signed_out")
-	return c.Redirect(http.StatusSeeOther, "/")
+	return seeOther(c, "/")
 }

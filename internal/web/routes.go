@@ -8,8 +8,12 @@ import (
 )
 
 // routes is the one table of every route, grouped by audience.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	e := s.echo
+	crossOrigin, err := s.crossOrigin()
+	if err != nil {
+		return err
+	}
 	// The request log wraps Recover (not the other way round, as in STYLE's
 	// list) so that a panic is logged as the 500 it becomes.
 	e.Use(
@@ -19,7 +23,7 @@ func (s *Server) routes() {
 		s.securityHeaders,
 		middleware.BodyLimit(maxBody),
 		s.language,
-		s.csrf(),
+		crossOrigin,
 		s.sessions,
 	)
 
@@ -28,6 +32,8 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.metricsShow)
 	e.GET("/static/:hash/:name", s.static.serve)
 	e.GET(curriculumMediaRoute, s.media.serve)
+	e.GET("/sw.js", s.workerShow)
+	e.GET("/manifest.webmanifest", s.manifestShow)
 
 	// Residents: reading is open to everyone; saving needs a learner record.
 	e.GET("/", s.home)
@@ -36,6 +42,8 @@ func (s *Server) routes() {
 	e.POST("/modules/:module/:lesson/quiz", s.quizPost)
 	e.GET("/modules/:module/:lesson/result", s.quizResult)
 	e.GET(curriculum.GlossaryPath, s.glossaryShow)
+	e.GET("/offline", s.offlineShow)
+	e.POST("/view", s.viewPost)
 	e.GET("/register", s.registerShow)
 	e.POST("/register", s.registerPost)
 	e.GET("/join", s.joinCodeShow)
@@ -64,6 +72,7 @@ func (s *Server) routes() {
 	e.GET("/me/data.json", s.meData, requireLearner)
 	e.GET("/me/delete", s.meDeleteShow, requireLearner)
 	e.POST("/me/delete", s.meDeletePost, requireLearner)
+	return nil
 }
 
 // logPanic sends a recovered panic to the structured log, with its stack.
