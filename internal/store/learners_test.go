@@ -126,6 +126,17 @@ func TestSessionsExpire(t *testing.T) {
 	assert.NoErr(t, err)
 	assert.Equal(t, *got.LearnerID, l.ID)
 	assert.True(t, got.Learner != nil && got.Learner.Name == l.Name, "session came without its learner: %+v", got.Learner)
+	// Read by plain SQL, the learner is exactly what GORM reads, the
+	// optional fields and the times included.
+	phone, pin := "0912345678", "hash"
+	assert.NoErr(t, st.UpdateLearner(ctx, l.ID, store.LearnerPatch{Phone: &phone, PinHash: &pin}))
+	want, err := st.LearnerByCode(ctx, l.Code)
+	assert.NoErr(t, err)
+	got, err = st.SessionByID(ctx, "abc")
+	assert.NoErr(t, err)
+	assert.Equal(t, *got.Learner, want)
+	assert.True(t, got.ExpiresAt.Equal(s.ExpiresAt) && got.CreatedAt.Equal(c.Now()), "session times %v %v", got.CreatedAt, got.ExpiresAt)
+	assert.True(t, got.UserID == nil && got.Data == "{}", "session %+v", got)
 	anon := store.Session{ID: "anon", Data: "{}", ExpiresAt: c.Now().Add(time.Hour)}
 	assert.NoErr(t, st.CreateSession(ctx, &anon))
 	got, err = st.SessionByID(ctx, "anon")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,15 +179,23 @@ func recordOf(p Progress) progress.Record {
 	return r
 }
 
-// LessonStatus returns a learner's status for one lesson.
+// LessonStatus returns a learner's status for one lesson. Like SessionByID
+// it runs on every lesson a learner opens, so it bypasses GORM.
 func (st *Store) LessonStatus(ctx context.Context, learnerID int64, module, lesson string) (progress.Status, error) {
-	var statuses []string
-	err := st.r.WithContext(ctx).Model(&Progress{}).Where("learner_id = ? AND module = ? AND lesson = ?", learnerID, module, lesson).
-		Limit(1).Pluck("status", &statuses).Error
-	if err != nil || len(statuses) == 0 {
+	db, err := st.r.DB()
+	if err != nil {
 		return progress.NotStarted, err
 	}
-	return progress.Status(statuses[0]), nil
+	var status string
+	err = db.QueryRowContext(ctx, st.bind(`SELECT status FROM progress WHERE learner_id = ? AND module = ? AND lesson = ?`),
+		learnerID, module, lesson).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return progress.NotStarted, nil
+	}
+	if err != nil {
+		return progress.NotStarted, fmt.Errorf("store: lesson status: %w", err)
+	}
+	return progress.Status(status), nil
 }
 
 // ProgressOf returns all of a learner's lesson records.

