@@ -42,3 +42,11 @@ func (st *Store) ClassesByUnit(ctx context.Context, unitCode string) ([]Class, e
 	err := st.r.WithContext(ctx).Where("unit_code = ?", unitCode).Order("name").Find(&list).Error
 	return list, err
 }
+
+// ClassesUnder lists the classes of the communes under path, by commune
+// and name.
+func (st *Store) ClassesUnder(ctx context.Context, path string) ([]Class, error) {
+	var list []Class
+	err := st.r.WithContext(ctx).Scopes(InScope(path)).Order("unit_code, name").Find(&list).Error
+	return list, err
+}

@@ -15,22 +15,24 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Learner   *Learner `gorm:"foreignKey:LearnerID"` // filled by SessionByID; never saved through here
+	User      *User    `gorm:"foreignKey:UserID"`    // likewise, for a staff session
 }
 
 // CreateSession stores a session.
 func (st *Store) CreateSession(ctx context.Context, s *Session) error {
 	s.CreatedAt = st.now()
-	if err := st.w.WithContext(ctx).Omit("Learner").Create(s).Error; err != nil {
+	if err := st.w.WithContext(ctx).Omit("Learner", "User").Create(s).Error; err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
 	return nil
 }
 
-// SessionByID returns a session that has not expired, with its learner (if
-// any) in the same query: this runs on every page a signed-in learner opens.
+// SessionByID returns a session that has not expired, with its learner or
+// staff account in the same query: this runs on every page a signed-in
+// person opens.
 func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	var s Session
-	err := st.r.WithContext(ctx).Joins("Learner").
+	err := st.r.WithContext(ctx).Joins("Learner").Joins("User").
 		Where("sessions.id = ? AND sessions.expires_at > ?", id, st.now()).Take(&s).Error
 	return s, notFound(err)
 }

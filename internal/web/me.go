@@ -443,11 +443,16 @@ func (s *Server) meDeletePost(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
-// logoutPost signs this phone out (the learner can come back with the code).
+// logoutPost signs this phone or computer out: a learner can come back
+// with the code, a staff member with the sign-in form.
 func (s *Server) logoutPost(c echo.Context) error {
+	staff := currentStaff(c) != nil
 	if err := s.signOut(c); err != nil {
 		return err
 	}
 	s.flash(c, "flash.signed_out")
+	if staff {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kynangso/kynangso/internal/auth"
 	"github.com/kynangso/kynangso/internal/i18n"
 	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/validate"
@@ -27,10 +28,11 @@ type Page struct {
 	Lang      string
 	OtherLang string // the language the switch link offers
 	CSRF      string
-	Path      string         // request path without query, for the language switch
-	Flash     string         // message id shown once at the top, if any
-	Learner   *store.Learner // the signed-in resident, or nil
-	NoIndex   bool           // ask search engines not to index (pages with a person's name)
+	Path      string          // request path without query, for the language switch
+	Flash     string          // message id shown once at the top, if any
+	Learner   *store.Learner  // the signed-in resident, or nil
+	Staff     *auth.Principal // the signed-in staff member, or nil
+	NoIndex   bool            // ask search engines not to index (pages with a person's name)
 	loc       *i18n.Localizer
 }
 
@@ -162,9 +164,10 @@ func (s *Server) renderFragments(r *renderer) (map[string]*lessonFragments, erro
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
 	h := c.Response().Header()
 	// Pages carry a CSRF token and the visitor's progress: never share them
-	// between users through a cache; a signed-in learner's pages (their
-	// name, their code) are not even kept on the phone's disk.
-	if currentLearner(c) != nil {
+	// between users through a cache; a signed-in person's pages (their
+	// name, their code, other people's data for staff) are not even kept on
+	// the device's disk.
+	if currentLearner(c) != nil || currentStaff(c) != nil {
 		h.Set(echo.HeaderCacheControl, "no-store")
 	} else {
 		h.Set(echo.HeaderCacheControl, "private, no-cache")
@@ -182,7 +185,7 @@ func (s *Server) page(c echo.Context) Page {
 		other = "vi"
 	}
 	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: localPath(c.Request().URL.Path), loc: loc,
-		Learner: currentLearner(c), Flash: s.takeFlash(c)}
+		Learner: currentLearner(c), Staff: currentStaff(c), Flash: s.takeFlash(c)}
 }
 
 // localPath turns a request path into one that can only lead to this site
@@ -216,13 +219,9 @@ func (s *Server) takeFlash(c echo.Context) string {
 func templateFuncs(a *assets) template.FuncMap {
 	vn := vietnamTime()
 	return template.FuncMap{
-		"asset": a.url,
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(vn).Format("02/01/2006")
-		},
+		"asset":    a.url,
+		"date":     func(v any) string { return formatTime(v, vn, "02/01/2006") },
+		"datetime": func(v any) string { return formatTime(v, vn, "15:04 02/01/2006") },
 		"pct": func(part, whole int) int {
 			if whole <= 0 {
 				return 0
@@ -247,6 +246,24 @@ func templateFuncs(a *assets) template.FuncMap {
 			return s
 		},
 	}
+}
+
+// formatTime shows a time (or a pointer to one; nil and zero show nothing)
+// in Vietnam's time zone.
+func formatTime(v any, loc *time.Location, layout string) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x != nil {
+			t = *x
+		}
+	}
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(layout)
 }
 
 func vietnamTime() *time.Location {

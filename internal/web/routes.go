@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -64,6 +66,35 @@ func (s *Server) routes() {
 	e.GET("/me/data.json", s.meData, requireLearner)
 	e.GET("/me/delete", s.meDeleteShow, requireLearner)
 	e.POST("/me/delete", s.meDeletePost, requireLearner)
+
+	// Staff: sign-in, then one area per audience, each an Echo group guarded
+	// by role (see areas in staff.go). Unknown paths inside an area send a
+	// visitor to the sign-in form and a signed-in staff member to a 404.
+	e.GET("/login", s.loginShow)
+	e.POST("/login", s.loginPost)
+	account := e.Group("/account", s.requireArea("/account"))
+	account.GET("/password", s.accountPasswordShow)
+	account.POST("/password", s.accountPasswordPost)
+
+	trainer := e.Group("/trainer", s.requireArea("/trainer"))
+	trainer.GET("", s.trainerHome)
+
+	reports := e.Group("/reports", s.requireArea("/reports"))
+	reports.GET("", slashRedirect)
+	reports.GET("/", s.reportsHome)
+
+	admin := e.Group("/admin", s.requireArea("/admin"))
+	admin.GET("", slashRedirect)
+	admin.GET("/", s.adminHome)
+	admin.GET("/users", s.adminUsers)
+	admin.POST("/users", s.adminUserNewPost)
+	admin.GET("/users/:id", s.adminUser)
+	admin.POST("/users/:id", s.adminUserPost)
+}
+
+// slashRedirect sends an area's bare name to its landing page.
+func slashRedirect(c echo.Context) error {
+	return c.Redirect(http.StatusMovedPermanently, c.Request().URL.Path+"/")
 }
 
 // logPanic sends a recovered panic to the structured log, with its stack.

@@ -166,6 +166,10 @@ func (s *Server) absURL(p string) string {
 	return base + p
 }
 
+// Routes lists every route (method and path pattern), for tests that walk
+// them all, such as the route × role table.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
 // Handler returns the root HTTP handler, for tests and custom servers.
 func (s *Server) Handler() http.Handler { return s.handler }
 
