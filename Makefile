@@ -8,7 +8,7 @@ BIN     := bin/kynangso
 DB      ?= data/kynangso.db
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-short lint cover bench demo clean
+.PHONY: help build run test test-short lint fuzz cover bench demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -25,6 +25,19 @@ test: lint node_modules/axe-core ## lint, then every test (race detector, real b
 	  echo "== the same suite on PostgreSQL"; \
 	  KYNANGSO_TEST_BACKEND=postgres go test -race -count=1 ./...; \
 	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
+	@$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target runs briefly on every make test (its seed corpus also runs
+# as a plain test above); make fuzz FUZZTIME=10m searches longer.
+FUZZTIME ?= 8s
+FUZZ_TARGETS := ./internal/curriculum/curriculumtest:FuzzLessonFile ./internal/validate:FuzzText \
+	./internal/validate:FuzzPhone ./internal/web:FuzzRegisterForm
+fuzz: ## run every fuzz target for FUZZTIME (default 8s)
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  log=$$(mktemp); go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$log" 2>&1 \
+	    || { cat "$$log"; rm -f "$$log"; exit 1; }; tail -n 2 "$$log"; rm -f "$$log"; \
+	done
 
 test-short: ## quick tests for the inner loop (no binary, no browser)
 	go test -short -count=1 ./...
