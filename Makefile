@@ -8,7 +8,7 @@ BIN     := bin/kynangso
 DB      ?= data/kynangso.db
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-short lint cover bench demo clean
+.PHONY: help build run test test-short lint vulncheck cover bench demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ lint: ## repository hygiene, go vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go tool staticcheck ./...
+
+# Offline: the database is built once per pinned golang.org/x/vulndb version
+# (tools/vulndb/go.mod) into ~/.cache/kynangso; exclusions, with reasons, in
+# docs/vulncheck-exclusions.toml.
+vulncheck: ## fail on any known vulnerability the code reaches (govulncheck, pinned database)
+	scripts/vulncheck.sh
 
 cover: ## coverage report in coverage.html
 	go test -count=1 -coverprofile=coverage.out ./...
