@@ -8,7 +8,7 @@ BIN     := bin/kynangso
 DB      ?= data/kynangso.db
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-short lint vulncheck cover bench demo clean
+.PHONY: help build run test test-deps test-short lint vulncheck cover bench demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -19,12 +19,17 @@ build: ## build bin/kynangso
 run: build ## build, migrate, load demo data into an empty data/kynangso.db and serve on 127.0.0.1:8080
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
-test: lint node_modules/axe-core ## lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
+test: test-deps lint node_modules/axe-core ## install what the tests need, lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
 	go test -race -count=1 -cover ./...
 	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
 	  echo "== the same suite on PostgreSQL"; \
 	  KYNANGSO_TEST_BACKEND=postgres go test -race -count=1 ./...; \
 	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
+
+# Debian's chromium, fonts-dejavu-core and npm, through apt-get when missing
+# (as root or with passwordless sudo; otherwise it prints the command).
+test-deps: ## install what make test needs when it is missing (chromium, fonts, npm)
+	@scripts/test-deps.sh
 
 test-short: ## quick tests for the inner loop (no binary, no browser)
 	go test -short -count=1 ./...
