@@ -126,6 +126,7 @@ func TestClientAddressForTheResumeLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each case has its own database
 			srv := testutil.NewServer(t, testutil.ServerOptions{Store: testutil.NewStore(t), Config: config.Config{TrustProxy: tt.trustProxy}})
 			c := srv.Client()
 			assert.Equal(t, wrongCodes(t, c, 0, 20, tt.first), http.StatusUnprocessableEntity)
