@@ -176,6 +176,15 @@ func startApp(t *testing.T) *app {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The server prints the join codes and then "is ready" before it
+	// serves, but its output reaches us through a pipe and a copying
+	// goroutine: under load, /healthz can answer before the codes arrive.
+	for !strings.Contains(stdout.String(), " is ready: ") {
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not print that it is ready:\n%s", stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
 	for sc.Scan() {
 		if m := joinCodeLine.FindStringSubmatch(sc.Text()); m != nil {
