@@ -84,7 +84,7 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		boolean(&c.Demo, "demo", false, "load demo data when the database is empty")
 		str(&c.MetricsToken, "metrics-token", "", "bearer token that opens /metrics to non-loopback clients")
 		boolean(&c.SecureCookies, "secure-cookies", false, "send cookies only over HTTPS (set this behind TLS)")
-		boolean(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your own reverse proxy)")
+		boolean(&c.TrustProxy, "trust-proxy", false, "take the client address from the X-Forwarded-For entry your own reverse proxy appends (only behind one)")
 		str(&c.BaseURL, "base-url", "", "public address, e.g. https://kynangso.vinhlong.gov.vn, printed in certificate QR codes")
 		logging()
 	case "migrate", "repair":
