@@ -401,7 +401,7 @@ type importPayload struct {
 }
 
 type payloadRow struct {
-	Line                                                   int
+	Line                                                 int
 	Name, BirthYear, Village, VillageCode, Gender, Phone string
 }
 
