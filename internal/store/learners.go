@@ -315,7 +315,7 @@ func (st *Store) LearnersBornIn(ctx context.Context, commune string, years []int
 	if len(years) == 0 {
 		return out, nil
 	}
-	err := st.r.WithContext(ctx).Select("id", "code", "name", "birth_year", "unit_code", "village", "village_code", "class_id").
+	err := st.r.WithContext(ctx).Select("id", "code", "name", "birth_year", "unit_code", "village", "village_code", "class_id", "submission").
 		Where("unit_code = ? AND birth_year IN ?", commune, years).Order("id").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: learners born in: %w", err)

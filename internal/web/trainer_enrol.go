@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -81,19 +82,22 @@ func (s *Server) enrolPost(c echo.Context) error {
 	if !f.Valid() {
 		return s.renderEnrol(c, http.StatusUnprocessableEntity, p, f, nil, nil)
 	}
+	key := staffSubmissionKey(f.Submission, staff)
 	if c.FormValue("anyway") != "yes" {
 		dups, err := s.likelyDuplicates(ctx, []store.Learner{l})
 		if err != nil {
 			return err
 		}
-		if len(dups[0]) > 0 {
+		// The same form sent twice finds the learner it saved: that is
+		// not a duplicate to warn about but the answer to give again.
+		resent := slices.ContainsFunc(dups[0], func(d store.Learner) bool { return d.Submission != nil && *d.Submission == key })
+		if len(dups[0]) > 0 && !resent {
 			f.Fail("enrol.duplicate_warning")
 			return s.renderEnrol(c, http.StatusUnprocessableEntity, p, f, dups[0], nil)
 		}
 	}
 	l.ClassID = &p.Class.ID
 	l.ConsentBy = &staff.UserID
-	key := staffSubmissionKey(f.Submission, staff)
 	l.Submission = &key
 	err = s.store.CreateLearner(ctx, &l)
 	if err != nil && !errors.Is(err, store.ErrDuplicateSubmission) { // sent twice: show the first
