@@ -178,6 +178,18 @@ func (s *Server) importConfirm(c echo.Context, page importPage) error {
 	if err := s.checkImport(ctx, &page, pl.Rows); err != nil {
 		return err
 	}
+	keys := map[string]bool{}
+	for i := range page.Rows {
+		keys[staffSubmissionKey(pl.Batch+"."+strconv.Itoa(i), staff)] = true
+	}
+	for _, r := range page.Rows {
+		for _, e := range r.Existing {
+			if e.Submission != nil && keys[*e.Submission] { // this list, confirmed before
+				s.flash(c, "flash.import.already")
+				return c.Redirect(http.StatusSeeOther, classPath(page.Class.ID))
+			}
+		}
+	}
 	page.Form.Check(c.FormValue("consent") == "yes", "consent", "import.error_consent")
 	if page.Dups > 0 {
 		page.Form.Check(c.FormValue("anyway") == "yes", "anyway", "import.error_anyway")
