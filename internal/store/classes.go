@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/kynangso/kynangso/internal/codes"
 )
 
@@ -170,9 +168,4 @@ func (st *Store) LearnerOfClass(ctx context.Context, classID, id int64) (Learner
 	var l Learner
 	err := st.r.WithContext(ctx).Where("class_id = ? AND id = ?", classID, id).Take(&l).Error
 	return l, notFound(err)
-}
-
-// withTx runs fn in a write transaction.
-func (st *Store) withTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return st.w.WithContext(ctx).Transaction(fn)
 }
