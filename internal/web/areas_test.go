@@ -72,10 +72,14 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 			*x.class = classes[0]
 		}
 	}
+	village, err := srv.Store.CreateVillage(ctx, w.communeA, "Ấp Zzq")
+	assert.NoErr(t, err)
 	w.resourceArgs = map[string]string{
 		// Staff pages' route parameters, each naming something of commune
 		// A. A helper adding a route with a new parameter adds it here.
-		"id": fmt.Sprint(w.trainerA.ID), // /admin/users/:id
+		"id":      fmt.Sprint(w.trainerA.ID), // /admin/users/:id
+		"class":   fmt.Sprint(w.classA.ID),   // /trainer/classes/:class/...
+		"village": village.Code,              // /trainer/villages/:village
 	}
 	return w
 }

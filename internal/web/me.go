@@ -294,6 +294,8 @@ type myData struct {
 	BirthYear    int             `json:"birth_year"`
 	Commune      myUnit          `json:"commune"`
 	Village      *string         `json:"village"`
+	VillageCode  *string         `json:"village_code"`           // a village of the commune's list
+	OnPaper      bool            `json:"consent_given_on_paper"` // enrolled by a trainer
 	Gender       *string         `json:"gender"`
 	Phone        *string         `json:"phone"`
 	PINSet       bool            `json:"pin_set"`
@@ -370,7 +372,7 @@ type myCertificate struct {
 func (s *Server) meData(c echo.Context) error {
 	ctx := c.Request().Context()
 	l := currentLearner(c)
-	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, Gender: l.Gender, Phone: l.Phone,
+	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, VillageCode: l.VillageCode, OnPaper: l.ConsentBy != nil, Gender: l.Gender, Phone: l.Phone,
 		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
 		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}}
 	unit, err := s.store.UnitByCode(ctx, l.UnitCode)

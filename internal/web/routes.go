@@ -19,7 +19,8 @@ func (s *Server) routes() {
 		s.requestLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
-		middleware.BodyLimit(maxBody),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxImportBody, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		s.language,
 		s.csrf(),
 		s.sessions,
@@ -79,6 +80,29 @@ func (s *Server) routes() {
 	trainer := e.Group("/trainer", s.requireArea("/trainer"))
 	trainer.GET("", s.trainerHome)
 
+	// Classes, enrolment, learner cards, imports and villages (issue 10, 10A).
+	trainer.GET("/classes", s.classesList)
+	trainer.GET("/classes/new", s.classNew)
+	trainer.POST("/classes/new", s.classNewPost)
+	trainer.GET("/classes/:class", s.classShow)
+	trainer.GET("/classes/:class/edit", s.classEdit)
+	trainer.POST("/classes/:class/edit", s.classEditPost)
+	trainer.GET("/classes/:class/poster", s.classPoster)
+	trainer.GET("/classes/:class/code", s.classCode)
+	trainer.POST("/classes/:class/code", s.classCodePost)
+	trainer.POST("/classes/:class/archive", s.classArchivePost)
+	trainer.GET("/classes/:class/enrol", s.enrolShow)
+	trainer.POST("/classes/:class/enrol", s.enrolPost)
+	trainer.GET("/classes/:class/cards", s.classCards)
+	trainer.GET("/classes/:class/import", s.importShow)
+	trainer.POST("/classes/:class/import", s.importPost)
+	trainer.GET("/classes/:class/import/template.csv", s.importTemplate)
+	trainer.GET("/classes/:class/import/template.xlsx", s.importTemplate)
+	trainer.GET("/villages", s.villagesShow)
+	trainer.POST("/villages", s.villageAddPost)
+	trainer.POST("/villages/match", s.villageMatchPost)
+	trainer.POST("/villages/:village", s.villagePost)
+
 	reports := e.Group("/reports", s.requireArea("/reports"))
 	reports.GET("", slashRedirect)
 	reports.GET("/", s.reportsHome)
@@ -90,6 +114,14 @@ func (s *Server) routes() {
 	admin.POST("/users", s.adminUserNewPost)
 	admin.GET("/users/:id", s.adminUser)
 	admin.POST("/users/:id", s.adminUserPost)
+}
+
+// isUpload tells the body limits apart: the file upload of an import gets
+// a larger limit than every other form. Both limits run before anything
+// reads the body (the CSRF check reads form fields), which is why they
+// are chosen here by route and not attached to the route itself.
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == importRoute
 }
 
 // slashRedirect sends an area's bare name to its landing page.
