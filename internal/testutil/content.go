@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"fmt"
 	"strings"
 	"testing/fstest"
 
@@ -81,4 +82,29 @@ func MiniContent() fstest.MapFS {
 	fsys["en/internet/module.yaml"] = &fstest.MapFile{Data: []byte("title: \"Internet\"\nsummary: \"Summary.\"\n")}
 	fsys["en/internet/01-bat-wifi.md"] = &fstest.MapFile{Data: []byte(strings.Replace(MiniLesson, `"Bật Wi-Fi"`, `"Turn on Wi-Fi"`, 1))}
 	return fsys
+}
+
+// MiniCheck returns a valid before/after check for MiniContent: twelve
+// questions, two per module, each drawing on the module's bat-wifi lesson,
+// with option a right. Every question takes 13 lines, so question k starts
+// on line 13(k-1)+1; tests edit it to produce each kind of error.
+func MiniCheck() string {
+	var b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&b, `- id: q%d
+  module: %s
+  lesson: bat-wifi
+  competence: "1.1"
+  question: "Câu %d?"
+  options:
+    - id: a
+      text: "Đáp án đúng"
+      correct: true
+      explanation: "Đúng."
+    - id: b
+      text: "Đáp án sai"
+      explanation: "Sai."
+`, i+1, curriculum.ModuleSlugs()[i/2], i+1)
+	}
+	return b.String()
 }
