@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -200,6 +201,12 @@ func TestCheckBeforeAndAfter(t *testing.T) {
 		}
 	}
 
+	// The longest page of the check, every option explained, still fits
+	// a lesson page's budget.
+	n := gzipSize(t, srv, c, "/check/after/result")
+	t.Logf("/check/after/result: %d bytes gzip", n)
+	assert.True(t, n <= maxLessonGzip, "/check/after/result is %d bytes gzip; the budget is %d", n, maxLessonGzip)
+
 	// /me shows both side by side, and offers the end check again.
 	me = c.Get("/me")
 	assert.Contains(t, me.Body, `<table class="check-table">`, "Đầu khóa", "Cuối khóa", "Cả bài", "▲ tăng 8 câu", "Làm lại bài cuối khóa")
@@ -311,4 +318,24 @@ func TestCheckPagesFitTheBudget(t *testing.T) {
 		}
 		t.Logf("%s: %d bytes gzip, %d bytes HTML", p, n, len(page))
 	}
+}
+
+// gzipSize fetches a page as the client (with its cookies), gzip accepted,
+// and returns the bytes on the wire.
+func gzipSize(t *testing.T, srv *testutil.Server, c *testutil.Client, path string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	assert.NoErr(t, err)
+	req.Header.Set("Accept-Encoding", "gzip")
+	for _, ck := range c.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	assert.NoErr(t, err)
+	defer res.Body.Close()
+	wire, err := io.ReadAll(res.Body)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.StatusCode, 200)
+	assert.Equal(t, res.Header.Get("Content-Encoding"), "gzip")
+	return len(wire)
 }
