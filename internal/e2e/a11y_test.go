@@ -34,7 +34,7 @@ func mainPages(a *app) []page {
 			answerQuiz(p, l, 1)
 			p.follow(`#quiz button[type=submit]`, 200)
 		}},
-	}, append(practicePages(), []page{
+	}, append(append(practicePages(), checkPages()...), append([]page{
 		{"not-found", func(p *phone) { p.open("/modules/khong-co", 404) }},
 		{"join-code", func(p *phone) { p.open("/join", 200) }},
 		{"join-unknown", func(p *phone) { p.open("/join/ZZZZ22", 404) }},
@@ -64,7 +64,7 @@ func mainPages(a *app) []page {
 			p.open("/me", 200)
 			p.follow(`#certificates a`, 200)
 		}},
-	}...)...)
+	}, checkAfterPages()...)...)...)
 }
 
 func TestAccessibilityOfMainPages(t *testing.T) {

@@ -273,6 +273,9 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 		}
 	}
 	s.clearPending(c)
+	if err := s.attachCheck(c, l.ID); err != nil { // the "before" check taken as a visitor
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/welcome")
 }
 

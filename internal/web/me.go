@@ -57,6 +57,7 @@ type mePage struct {
 	Welcome      bool                   // right after registering: the code is the main thing
 	Practice     []*curriculum.Scenario // practice scenarios passed
 	PracticeAll  int                    // practice scenarios offered
+	Check        *checkSummary          // the before/after check; nil when the content has none
 }
 
 type certificateView struct {
@@ -116,8 +117,15 @@ func (s *Server) mePage(c echo.Context) (mePage, error) {
 		p.Certificates = append(p.Certificates, certificateView{Certificate: cert, Title: s.certificateTitle(p.Page, cert)})
 	}
 	p.PracticeAll = len(s.cur.Scenarios(p.Lang))
-	p.Practice, err = s.practicePasses(c, p.Lang, l.ID)
-	return p, err
+	if p.Practice, err = s.practicePasses(c, p.Lang, l.ID); err != nil {
+		return p, err
+	}
+	if s.cur.Check(p.Lang) != nil {
+		sum, err := s.checkSummaryFor(c, p.Page)
+		p.Check = &sum
+		return p, err
+	}
+	return p, nil
 }
 
 // moduleProgress summarises every module for a learner's records.
@@ -308,6 +316,23 @@ type myData struct {
 	Attempts     []myAttempt     `json:"attempts"`
 	Certificates []myCertificate `json:"certificates"`
 	Practice     []myPracticeRun `json:"practice"`
+	Checks       []myCheck       `json:"checks"`
+}
+
+// myCheck is one result of the before/after check.
+type myCheck struct {
+	Kind    string            `json:"kind"`
+	Answers map[string]string `json:"answers"`
+	Correct int               `json:"correct"`
+	Total   int               `json:"total"`
+	Modules []myCheckModule   `json:"modules"`
+	TakenAt time.Time         `json:"taken_at"`
+}
+
+type myCheckModule struct {
+	Module  string `json:"module"`
+	Correct int    `json:"correct"`
+	Total   int    `json:"total"`
 }
 
 // myPracticeRun is one walk through a practice scenario and its path.
@@ -374,7 +399,7 @@ func (s *Server) meData(c echo.Context) error {
 	l := currentLearner(c)
 	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, VillageCode: l.VillageCode, OnPaper: l.ConsentBy != nil, Gender: l.Gender, Phone: l.Phone,
 		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
-		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}}
+		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}, Checks: []myCheck{}}
 	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
 	if err != nil {
 		return err
@@ -417,6 +442,17 @@ func (s *Server) meData(c echo.Context) error {
 			mr.Path = append(mr.Path, myPracticeChoice{Step: ch.Step, Choice: ch.Choice, At: ch.CreatedAt})
 		}
 		d.Practice = append(d.Practice, mr)
+	}
+	checks, err := s.store.CheckResultsOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range checks {
+		mc := myCheck{Kind: r.Kind, Answers: r.Choices(), Correct: r.Correct, Total: r.Total, TakenAt: r.TakenAt, Modules: []myCheckModule{}}
+		for _, m := range r.Modules {
+			mc.Modules = append(mc.Modules, myCheckModule{Module: m.Module, Correct: m.Correct, Total: m.Total})
+		}
+		d.Checks = append(d.Checks, mc)
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="kynangso-`+l.Code+`.json"`)

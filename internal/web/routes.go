@@ -54,6 +54,10 @@ func (s *Server) routes() {
 	e.GET("/practice/:scenario", s.practiceShow)
 	e.GET("/practice/:scenario/:step", s.practiceStepShow)
 	e.POST("/practice/:scenario", s.practicePost)
+	e.GET("/check", s.checkShow)
+	e.GET("/check/:kind", s.checkForm)
+	e.POST("/check/:kind", s.checkPost)
+	e.GET("/check/:kind/result", s.checkResult)
 
 	// A learner's own pages. (Middleware per route, not an Echo group: a
 	// group adds catch-all routes that would send every unknown URL to
