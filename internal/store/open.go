@@ -83,10 +83,21 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if st.loc, err = time.LoadLocation("Asia/Ho_Chi_Minh"); err != nil {
 		return nil, fmt.Errorf("store: time zone: %w", err)
 	}
-	cfg := func() *gorm.Config {
+	// GORM's prepared-statement cache can deadlock a pool whose
+	// connections are all held by transactions (gorm issue #7465): a caller
+	// outside a transaction, first to use a query, registers it and waits
+	// for a connection to prepare it on, while the transactions holding the
+	// connections wait for that same preparation. The writer pool has one
+	// connection, so one transaction is enough, and a restart under load
+	// (an empty cache) hung the server for good; see
+	// TestWriterCannotDeadlockOnPreparedStatements. So only the SQLite
+	// readers use the cache: they take no transactions but Export's, which
+	// holds one connection of several. pgx caches prepared statements on
+	// each PostgreSQL connection by itself.
+	cfg := func(prepare bool) *gorm.Config {
 		return &gorm.Config{
 			SkipDefaultTransaction: true,
-			PrepareStmt:            true,
+			PrepareStmt:            prepare,
 			NowFunc:                st.now,
 			Logger: logger.NewSlogLogger(opts.Log, logger.Config{
 				LogLevel:                  logger.Warn,
@@ -102,7 +113,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 
 	if IsPostgresURL(dsn) {
-		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		db, err := gorm.Open(postgres.Open(dsn), cfg(false))
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres %s: %w", redactURL(dsn), err)
 		}
@@ -123,7 +134,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: create folder for %s: %w", dsn, err)
 		}
 	}
-	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
+	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg(false))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
@@ -136,7 +147,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
-	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
+	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg(true))
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("store: open %s for reading: %w", dsn, err)
