@@ -82,7 +82,7 @@ func NewDemoStore(t testing.TB) *store.Store {
 }
 
 func loadDemo(ctx context.Context, st *store.Store) error {
-	cat, err := curriculum.Load(content.FS, "content")
+	cat, err := embeddedCatalog()
 	if err != nil {
 		return err
 	}
@@ -91,8 +91,8 @@ func loadDemo(ctx context.Context, st *store.Store) error {
 }
 
 // demoFile holds the demo database that NewDemoStore copies, built by the
-// first test that asks for it. It is the one piece of package state in
-// testutil: a cache of bytes that never change once built, shared by the
+// first test that asks for it. With embedded, it is the only package state
+// in testutil: caches of things that never change once built, shared by the
 // tests of one binary (parallel ones included).
 var demoFile struct {
 	once sync.Once
@@ -132,14 +132,26 @@ func buildDemoFile() ([]byte, error) {
 	return os.ReadFile(copyPath)
 }
 
-// Catalog loads the embedded curriculum.
+// Catalog returns the embedded curriculum, loaded once per test binary: a
+// Catalog never changes after Load, so tests (parallel ones too) share it.
 func Catalog(t testing.TB) *curriculum.Catalog {
 	t.Helper()
-	cat, err := curriculum.Load(content.FS, "content")
+	cat, err := embeddedCatalog()
 	if err != nil {
 		t.Fatalf("content: %v", err)
 	}
 	return cat
+}
+
+func embeddedCatalog() (*curriculum.Catalog, error) {
+	embedded.once.Do(func() { embedded.cat, embedded.err = curriculum.Load(content.FS, "content") })
+	return embedded.cat, embedded.err
+}
+
+var embedded struct {
+	once sync.Once
+	cat  *curriculum.Catalog
+	err  error
 }
 
 // ServerOptions change the test server.
