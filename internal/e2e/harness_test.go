@@ -213,11 +213,9 @@ type phone struct {
 func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	p := &phone{t: t, ctx: ctx, app: a, name: name}
 	t.Cleanup(func() {
 		p.screenshot()
-		cancelTimeout()
 		cancel()
 	})
 	if o.width == 0 {
@@ -226,7 +224,7 @@ func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	if o.lang == "" {
 		o.lang = "vi-VN,vi;q=0.9"
 	}
-	err := chromedp.Do(ctx,
+	err := chromedp.Do(ctx, // the first action opens the tab: with the phone's own context
 		chromedp.EmulateViewport(o.width, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2)),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: phoneUA, AcceptLanguage: o.lang}); err != nil {
@@ -242,11 +240,23 @@ func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	return p
 }
 
+// actionLimit bounds one browser action (a page load, a tap, an axe run).
+// It is a guard that turns a hang into a failure, not a wait, and it does
+// not limit how long a whole test may take on a busy machine.
+const actionLimit = 2 * time.Minute
+
+// limited returns the phone's context for one action.
+func (p *phone) limited() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, actionLimit)
+}
+
 func (p *phone) screenshot() {
 	if p.ctx.Err() != nil {
 		return
 	}
-	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	ctx, cancel := p.limited()
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		p.t.Logf("screenshot: %v", err)
 		return
@@ -261,7 +271,9 @@ func (p *phone) screenshot() {
 // open navigates to a path and checks the status code.
 func (p *phone) open(path string, wantStatus int64) {
 	p.t.Helper()
-	res, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.app.base+path))
+	ctx, cancel := p.limited()
+	defer cancel()
+	res, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.app.base+path))
 	if err != nil {
 		p.t.Fatalf("open %s: %v", path, err)
 	}
@@ -274,7 +286,9 @@ func (p *phone) open(path string, wantStatus int64) {
 // and checks the status of the page it lands on.
 func (p *phone) follow(sel string, wantStatus int64) {
 	p.t.Helper()
-	res, err := chromedp.RunResponse(p.ctx, chromedp.Click(chromedp.CSS(sel)))
+	ctx, cancel := p.limited()
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 	if err != nil {
 		p.t.Fatalf("tap %s: %v", sel, err)
 	}
@@ -286,7 +300,9 @@ func (p *phone) follow(sel string, wantStatus int64) {
 // tap taps something that stays on the page (a radio button, a checkbox).
 func (p *phone) tap(sel string) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		p.t.Fatalf("tap %s: %v", sel, err)
 	}
 }
@@ -294,7 +310,9 @@ func (p *phone) tap(sel string) {
 // typeIn types into a field, key by key, as a person would.
 func (p *phone) typeIn(sel, text string) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
 		p.t.Fatalf("type in %s: %v", sel, err)
 	}
 }
@@ -302,7 +320,9 @@ func (p *phone) typeIn(sel, text string) {
 // text returns the visible text of the first element matching sel.
 func (p *phone) text(sel string) string {
 	p.t.Helper()
-	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := p.limited()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		p.t.Fatalf("read %s: %v", sel, err)
 	}
@@ -323,7 +343,9 @@ func (p *phone) see(wants ...string) {
 // eval runs JavaScript in the page (a JS-enabled phone only).
 func eval[T any](p *phone, expr string) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	ctx, cancel := p.limited()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("evaluate: %v", err)
 	}
@@ -340,7 +362,9 @@ type axeViolation struct {
 // axe runs axe-core's WCAG 2.1 A and AA rules on the current page.
 func (p *phone) axe() []axeViolation {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
 		p.t.Fatalf("inject axe: %v", err)
 	}
 	raw := eval[string](p, `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
@@ -393,7 +417,9 @@ func (p *phone) record() *traffic {
 	}); err != nil {
 		p.t.Fatal(err)
 	}
-	if err := chromedp.Do(p.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
 		return err
 	})); err != nil {
@@ -405,9 +431,11 @@ func (p *phone) record() *traffic {
 // settle waits until the browser has sent at least n requests and each has
 // finished or failed: the state the counts are read in. The events arrive
 // after the page reports it has loaded, so a test must wait for them, not
-// for some time. The phone's own time limit bounds the wait.
+// for some time. actionLimit guards against waiting forever.
 func (tr *traffic) settle(p *phone, n int) {
 	p.t.Helper()
+	ctx, cancel := p.limited()
+	defer cancel()
 	for {
 		tr.mu.Lock()
 		sent, open := len(tr.requests), len(tr.pending)
@@ -417,7 +445,7 @@ func (tr *traffic) settle(p *phone, n int) {
 		}
 		select {
 		case <-tr.changed:
-		case <-p.ctx.Done():
+		case <-ctx.Done():
 			p.t.Fatalf("the browser sent %d requests, %d of them unfinished, when at least %d were expected", sent, open, n)
 		}
 	}
