@@ -41,7 +41,9 @@ var errNoPostgresBackup = errors.New("store: backup copies a SQLite file; on Pos
 //   - the held transaction pins one snapshot. Without it each step would
 //     start a new read, and SQLite restarts a backup from the first page
 //     whenever another connection has committed since the last step: under
-//     steady writes the copy would never finish.
+//     steady writes the copy would never finish. The price: while the
+//     copy runs, checkpoints cannot move past its snapshot, so the WAL
+//     grows by the writes made meanwhile, until the next checkpoint.
 func (st *Store) Backup(ctx context.Context, out string) error {
 	if st.dialect != SQLite {
 		return errNoPostgresBackup
@@ -350,7 +352,7 @@ func (b *Backups) prune() error {
 			errs = append(errs, err)
 		}
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(b.opts.Dir, ".kynangso-*.db.*.tmp"))
+	leftovers, _ := filepath.Glob(filepath.Join(b.opts.Dir, ".kynangso-*.db.*.tmp*")) // and its -journal
 	for _, tmp := range leftovers {
 		if info, err := os.Stat(tmp); err == nil && time.Since(info.ModTime()) > time.Hour {
 			errs = append(errs, os.Remove(tmp))

@@ -200,12 +200,15 @@ func TestLiveBackupsKeepTheNewest(t *testing.T) {
 	b, err := store.NewBackups(st, store.BackupOptions{Dir: dir, Every: time.Hour, Keep: 3, Now: c.Now})
 	assert.NoErr(t, err)
 	stale := filepath.Join(dir, ".kynangso-20260301-220000.db.4242.tmp")
+	staleJournal := stale + "-journal"
 	fresh := filepath.Join(dir, ".kynangso-20260301-233000.db.4343.tmp")
 	notes := filepath.Join(dir, "notes.txt")
-	for _, f := range []string{stale, fresh, notes} {
+	for _, f := range []string{stale, staleJournal, fresh, notes} {
 		assert.NoErr(t, os.WriteFile(f, []byte("x"), 0o600))
 	}
-	assert.NoErr(t, os.Chtimes(stale, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)))
+	for _, f := range []string{stale, staleJournal} {
+		assert.NoErr(t, os.Chtimes(f, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)))
+	}
 
 	var made []string
 	for range 5 {
@@ -226,8 +229,10 @@ func TestLiveBackupsKeepTheNewest(t *testing.T) {
 		assert.NoErr(t, copyStore.IntegrityCheck(ctx))
 		assert.NoErr(t, copyStore.Close())
 	}
-	_, err = os.Stat(stale)
-	assert.True(t, os.IsNotExist(err), "stale temporary file kept: %v", err)
+	for _, f := range []string{stale, staleJournal} {
+		_, err = os.Stat(f)
+		assert.True(t, os.IsNotExist(err), "stale temporary file %s kept: %v", filepath.Base(f), err)
+	}
 	for _, f := range []string{fresh, notes} {
 		_, err = os.Stat(f)
 		assert.NoErr(t, err)
