@@ -48,6 +48,7 @@ func StartBinary(t testing.TB, bin string, args ...string) *Process {
 	p.stderr = &lineWatcher{}
 	p.cmd = exec.Command(bin, append(append([]string{"serve"}, args...), "--addr", "127.0.0.1:0")...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	dieWithParent(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
