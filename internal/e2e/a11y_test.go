@@ -68,6 +68,7 @@ func mainPages(a *app) []page {
 }
 
 func TestAccessibilityOfMainPages(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{})
 	for _, pg := range mainPages(a) {
@@ -100,6 +101,7 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 // the text at 200% on a 360 px phone (what older users set in Android), no
 // page scrolls sideways; wide tables scroll inside themselves.
 func TestReflowAtNarrowWidthAndLargeText(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	for _, setting := range []struct {
 		name  string
