@@ -474,6 +474,12 @@ func (s *Server) meDeletePost(c echo.Context) error {
 	if err := s.store.DeleteLearner(c.Request().Context(), l.ID); err != nil {
 		return err
 	}
+	// The rows are gone; push them out of the WAL too, so no copy of the
+	// files still holds them. If a reader holds the WAL now, the next
+	// checkpoint does it: the deletion itself has succeeded either way.
+	if err := s.store.Scrub(c.Request().Context()); err != nil {
+		s.log.Warn("scrub after a learner deleted their data", "err", err)
+	}
 	if err := s.signOut(c); err != nil {
 		return err
 	}
