@@ -54,7 +54,7 @@ self.addEventListener('fetch', function (e) {
   }
   if (req.method === 'POST' && /^\/modules\/[^/]+\/[^/]+\/quiz$/.test(url.pathname)) {
     e.respondWith(quiz(req));
-  } else if (req.method === 'POST' && /^\/(logout|resume|register|join\/[^/]+|me\/delete)$/.test(url.pathname)) {
+  } else if (req.method === 'POST' && /^\/(logout|login|resume|register|join\/[^/]+|me\/delete)$/.test(url.pathname)) {
     // These change who is signed in on this phone: what waits in the
     // outbox was answered by the one signed in now, so it goes first.
     e.respondWith(flush().then(function () { return fetch(req); }));

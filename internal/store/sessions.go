@@ -19,29 +19,33 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Learner   *Learner `gorm:"foreignKey:LearnerID"` // filled by SessionByID; never saved through here
+	User      *User    `gorm:"foreignKey:UserID"`    // likewise, for a staff session
 }
 
 // CreateSession stores a session.
 func (st *Store) CreateSession(ctx context.Context, s *Session) error {
 	s.CreatedAt = st.now()
-	if err := st.w.WithContext(ctx).Omit("Learner").Create(s).Error; err != nil {
+	if err := st.w.WithContext(ctx).Omit("Learner", "User").Create(s).Error; err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
 	return nil
 }
 
-// SessionByID returns a session that has not expired, with its learner (if
-// any) in the same query. It runs on every page a signed-in learner opens,
-// so it is one plain statement through database/sql: built and scanned by
-// GORM it cost about seven times as much (250 µs against 35 µs on two busy
-// cores), which was most of a learner's page (DESIGN §5 budget).
+// SessionByID returns a session that has not expired, with its learner or
+// staff account. It runs on every page a signed-in learner opens, so the
+// session and its learner are one plain statement through database/sql:
+// built and scanned by GORM it cost about seven times as much (250 µs
+// against 35 µs on two busy cores), which was most of a learner's page
+// (DESIGN §5 budget). A staff session reads its account with a second
+// query: staff pages have no such budget.
 func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	var (
-		s                                      Session
-		lid, birthYear, classID                *int64
-		code, name, unit                       *string
-		village, gender, phone, pin, submitted *string
-		consent, created, updated, active      *time.Time
+		s                                  Session
+		lid, birthYear, classID, consentBy *int64
+		code, name, unit                   *string
+		village, villageCode               *string
+		gender, phone, pin, submitted      *string
+		consent, created, updated, active  *time.Time
 	)
 	db, err := st.r.DB()
 	if err != nil {
@@ -49,8 +53,8 @@ func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	}
 	err = db.QueryRowContext(ctx, st.bind(sessionQuery), id, st.now()).Scan(
 		&s.ID, &s.LearnerID, &s.UserID, &s.Data, &s.CreatedAt, &s.ExpiresAt,
-		&lid, &code, &name, &birthYear, &unit, &village, &gender, &phone, &pin, &classID, &submitted,
-		&consent, &created, &updated, &active)
+		&lid, &code, &name, &birthYear, &unit, &village, &villageCode, &gender, &phone, &pin, &classID, &submitted,
+		&consentBy, &consent, &created, &updated, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -59,15 +63,23 @@ func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	}
 	if lid != nil {
 		s.Learner = &Learner{ID: *lid, Code: *code, Name: *name, BirthYear: int(*birthYear), UnitCode: *unit,
-			Village: village, Gender: gender, Phone: phone, PinHash: pin, ClassID: classID, Submission: submitted,
-			ConsentAt: *consent, CreatedAt: *created, UpdatedAt: *updated, LastActiveAt: *active}
+			Village: village, VillageCode: villageCode, Gender: gender, Phone: phone, PinHash: pin, ClassID: classID,
+			Submission: submitted, ConsentBy: consentBy, ConsentAt: *consent, CreatedAt: *created, UpdatedAt: *updated,
+			LastActiveAt: *active}
+	}
+	if s.UserID != nil {
+		u, err := st.UserByID(ctx, *s.UserID)
+		if err != nil {
+			return Session{}, fmt.Errorf("store: session's account: %w", err)
+		}
+		s.User = &u
 	}
 	return s, nil
 }
 
 const sessionQuery = `SELECT s.id, s.learner_id, s.user_id, s.data, s.created_at, s.expires_at,
-	l.id, l.code, l.name, l.birth_year, l.unit_code, l.village, l.gender, l.phone, l.pin_hash, l.class_id, l.submission,
-	l.consent_at, l.created_at, l.updated_at, l.last_active_at
+	l.id, l.code, l.name, l.birth_year, l.unit_code, l.village, l.village_code, l.gender, l.phone, l.pin_hash,
+	l.class_id, l.submission, l.consent_by, l.consent_at, l.created_at, l.updated_at, l.last_active_at
 	FROM sessions s LEFT JOIN learners l ON l.id = s.learner_id
 	WHERE s.id = ? AND s.expires_at > ?`
 

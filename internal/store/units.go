@@ -148,6 +148,18 @@ func (st *Store) UnitsByLevel(ctx context.Context, level string) ([]Unit, error)
 	return list, err
 }
 
+// UnitsUnder returns the units under path (the unit itself included) of
+// the given levels (all levels when none), in tree order.
+func (st *Store) UnitsUnder(ctx context.Context, path string, levels ...string) ([]Unit, error) {
+	var list []Unit
+	q := st.r.WithContext(ctx).Where(pathUnder, likePrefix(path))
+	if len(levels) > 0 {
+		q = q.Where("level IN ?", levels)
+	}
+	err := q.Order("path").Find(&list).Error
+	return list, err
+}
+
 // CountUnits returns how many units the database holds.
 func (st *Store) CountUnits(ctx context.Context) (int64, error) {
 	var n int64

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kynangso/kynangso/internal/auth"
 	"github.com/kynangso/kynangso/internal/i18n"
 	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/validate"
@@ -31,10 +32,11 @@ type Page struct {
 	// same bytes for everyone. It stays so that a template written with a
 	// _csrf field still builds; the field is then sent empty and ignored.
 	CSRF    string
-	Path    string         // request path without query, for the language switch
-	Flash   string         // message id shown once at the top, if any
-	Learner *store.Learner // the signed-in resident, or nil
-	NoIndex bool           // ask search engines not to index (pages with a person's name)
+	Path    string          // request path without query, for the language switch
+	Flash   string          // message id shown once at the top, if any
+	Learner *store.Learner  // the signed-in resident, or nil
+	Staff   *auth.Principal // the signed-in staff member, or nil
+	NoIndex bool            // ask search engines not to index (pages with a person's name)
 	// SuggestEnglish: a Vietnamese page read by a browser that prefers
 	// English, which then offers a quiet link to the English page.
 	SuggestEnglish bool
@@ -132,11 +134,12 @@ func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) er
 // anonymous reader shares go through serveShared instead).
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
 	h := c.Response().Header()
-	// A signed-in learner's pages (their name, their code) are kept by no
-	// cache, not even on the phone's disk; other per-request pages (a form
-	// bound to this phone, a message shown once) only by the visitor's own
-	// browser, which must ask again before using them.
-	if currentLearner(c) != nil {
+	// A signed-in person's pages (a learner's name and code, other
+	// people's data for staff) are kept by no cache, not even on the
+	// device's disk; other per-request pages (a form bound to this phone, a
+	// message shown once) only by the visitor's own browser, which must ask
+	// again before using them.
+	if currentLearner(c) != nil || currentStaff(c) != nil {
 		h.Set(echo.HeaderCacheControl, "no-store, private")
 	} else {
 		h.Set(echo.HeaderCacheControl, "private, no-cache")
@@ -149,7 +152,7 @@ func (s *Server) render(c echo.Context, status int, name string, data any) error
 // page builds the common part of every page's data.
 func (s *Server) page(c echo.Context) Page {
 	p := s.basePage(localizer(c).Lang, localPath(c.Request().URL.Path))
-	p.Learner, p.Flash = currentLearner(c), s.takeFlash(c)
+	p.Learner, p.Staff, p.Flash = currentLearner(c), currentStaff(c), s.takeFlash(c)
 	p.SuggestEnglish, p.View = s.suggestEnglish(c), viewOf(c)
 	return p
 }
@@ -201,14 +204,10 @@ func (s *Server) takeFlash(c echo.Context) string {
 func templateFuncs(a *assets) template.FuncMap {
 	vn := vietnamTime()
 	return template.FuncMap{
-		"asset":  a.url,
-		"inline": a.inline,
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(vn).Format("02/01/2006")
-		},
+		"asset":    a.url,
+		"inline":   a.inline,
+		"date":     func(v any) string { return formatTime(v, vn, "02/01/2006") },
+		"datetime": func(v any) string { return formatTime(v, vn, "15:04 02/01/2006") },
 		"pct": func(part, whole int) int {
 			if whole <= 0 {
 				return 0
@@ -233,6 +232,24 @@ func templateFuncs(a *assets) template.FuncMap {
 			return s
 		},
 	}
+}
+
+// formatTime shows a time (or a pointer to one; nil and zero show nothing)
+// in Vietnam's time zone.
+func formatTime(v any, loc *time.Location, layout string) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x != nil {
+			t = *x
+		}
+	}
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(layout)
 }
 
 func vietnamTime() *time.Location {

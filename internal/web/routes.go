@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -21,7 +23,8 @@ func (s *Server) routes() error {
 		s.requestLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
-		middleware.BodyLimit(maxBody),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxImportBody, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		s.language,
 		crossOrigin,
 		s.sessions,
@@ -59,6 +62,10 @@ func (s *Server) routes() error {
 	e.GET("/practice/:scenario", s.practiceShow)
 	e.GET("/practice/:scenario/:step", s.practiceStepShow)
 	e.POST("/practice/:scenario", s.practicePost)
+	e.GET("/check", s.checkShow)
+	e.GET("/check/:kind", s.checkForm)
+	e.POST("/check/:kind", s.checkPost)
+	e.GET("/check/:kind/result", s.checkResult)
 
 	// A learner's own pages. (Middleware per route, not an Echo group: a
 	// group adds catch-all routes that would send every unknown URL to
@@ -72,7 +79,67 @@ func (s *Server) routes() error {
 	e.GET("/me/data.json", s.meData, requireLearner)
 	e.GET("/me/delete", s.meDeleteShow, requireLearner)
 	e.POST("/me/delete", s.meDeletePost, requireLearner)
+
+	// Staff: sign-in, then one area per audience, each an Echo group guarded
+	// by role (see areas in staff.go). Unknown paths inside an area send a
+	// visitor to the sign-in form and a signed-in staff member to a 404.
+	e.GET("/login", s.loginShow)
+	e.POST("/login", s.loginPost)
+	account := e.Group("/account", s.requireArea("/account"))
+	account.GET("/password", s.accountPasswordShow)
+	account.POST("/password", s.accountPasswordPost)
+
+	trainer := e.Group("/trainer", s.requireArea("/trainer"))
+	trainer.GET("", s.trainerHome)
+
+	// Classes, enrolment, learner cards, imports and villages (issue 10, 10A).
+	trainer.GET("/classes", s.classesList)
+	trainer.GET("/classes/new", s.classNew)
+	trainer.POST("/classes/new", s.classNewPost)
+	trainer.GET("/classes/:class", s.classShow)
+	trainer.GET("/classes/:class/edit", s.classEdit)
+	trainer.POST("/classes/:class/edit", s.classEditPost)
+	trainer.GET("/classes/:class/poster", s.classPoster)
+	trainer.GET("/classes/:class/code", s.classCode)
+	trainer.POST("/classes/:class/code", s.classCodePost)
+	trainer.POST("/classes/:class/archive", s.classArchivePost)
+	trainer.GET("/classes/:class/enrol", s.enrolShow)
+	trainer.POST("/classes/:class/enrol", s.enrolPost)
+	trainer.GET("/classes/:class/cards", s.classCards)
+	trainer.GET("/classes/:class/import", s.importShow)
+	trainer.POST("/classes/:class/import", s.importPost)
+	trainer.GET("/classes/:class/import/template.csv", s.importTemplate)
+	trainer.GET("/classes/:class/import/template.xlsx", s.importTemplate)
+	trainer.GET("/villages", s.villagesShow)
+	trainer.POST("/villages", s.villageAddPost)
+	trainer.POST("/villages/match", s.villageMatchPost)
+	trainer.POST("/villages/:village", s.villagePost)
+
+	reports := e.Group("/reports", s.requireArea("/reports"))
+	reports.GET("", slashRedirect)
+	reports.GET("/", s.reportsHome)
+
+	admin := e.Group("/admin", s.requireArea("/admin"))
+	admin.GET("", slashRedirect)
+	admin.GET("/", s.adminHome)
+	admin.GET("/users", s.adminUsers)
+	admin.POST("/users", s.adminUserNewPost)
+	admin.GET("/users/:id", s.adminUser)
+	admin.POST("/users/:id", s.adminUserPost)
 	return nil
+}
+
+// isUpload tells the body limits apart: the file upload of an import gets
+// a larger limit than every other form. Both limits run before anything
+// reads the body (the CSRF check reads form fields), which is why they
+// are chosen here by route and not attached to the route itself.
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == importRoute
+}
+
+// slashRedirect sends an area's bare name to its landing page.
+func slashRedirect(c echo.Context) error {
+	return c.Redirect(http.StatusMovedPermanently, c.Request().URL.Path+"/")
 }
 
 // logPanic sends a recovered panic to the structured log, with its stack.

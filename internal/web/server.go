@@ -125,12 +125,10 @@ func New(d Deps) (*Server, error) {
 	e.Renderer = rend
 	e.HTTPErrorHandler = s.handleError
 	// Client addresses come from the connection unless the operator says a
-	// reverse proxy in front sets X-Forwarded-For; otherwise anyone could
-	// dodge the per-client throttle by sending that header.
-	e.IPExtractor = echo.ExtractIPDirect()
-	if d.Config.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	}
+	// reverse proxy in front sets X-Forwarded-For, and then only from the
+	// entry that proxy appended (clientAddr); otherwise anyone could dodge
+	// the per-client throttle by sending that header.
+	e.IPExtractor = clientIP(d.Config.TrustProxy)
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.ReadTimeout = 30 * time.Second
 	e.Server.WriteTimeout = 60 * time.Second
@@ -179,6 +177,10 @@ func (s *Server) absURL(p string) string {
 	}
 	return base + p
 }
+
+// Routes lists every route (method and path pattern), for tests that walk
+// them all, such as the route × role table.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
 
 // Handler returns the root HTTP handler, for tests and custom servers.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -7,11 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kynangso/kynangso/internal/auth"
 	"github.com/kynangso/kynangso/internal/store"
 )
 
@@ -23,6 +25,12 @@ const (
 	// The expiry is pushed forward at most once a day, so reading pages
 	// does not turn into a write per request.
 	sessionRefresh = 24 * time.Hour
+	// Staff sessions see other people's data: they end after 12 idle
+	// hours, and a week after signing in whatever the activity, often on
+	// a shared computer at the commune hall.
+	staffTTL      = 12 * time.Hour
+	staffRefresh  = 10 * time.Minute
+	staffLifetime = 7 * 24 * time.Hour
 )
 
 // session is a signed-in visitor's server-side session, loaded by the
@@ -33,7 +41,8 @@ const (
 type session struct {
 	id      string // SHA-256 of the token
 	expires time.Time
-	learner *store.Learner
+	learner *store.Learner  // a resident's session
+	staff   *auth.Principal // or a staff member's
 }
 
 const keySession = "kns.session"
@@ -48,6 +57,14 @@ func currentSession(c echo.Context) *session {
 func currentLearner(c echo.Context) *store.Learner {
 	if s := currentSession(c); s != nil {
 		return s.learner
+	}
+	return nil
+}
+
+// currentStaff returns the signed-in staff member, or nil.
+func currentStaff(c echo.Context) *auth.Principal {
+	if s := currentSession(c); s != nil {
+		return s.staff
 	}
 	return nil
 }
@@ -82,27 +99,76 @@ func (s *Server) sessions(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if row.Learner == nil { // a visitor's session from before they lived in cookies
-			s.clearCookie(c, sessionCookie)
-			return next(c)
-		}
 		sess := &session{id: row.ID, expires: row.ExpiresAt, learner: row.Learner}
+		ttl, refresh := sessionTTL, sessionRefresh
+		switch {
+		case row.User != nil:
+			if !row.User.Active() || time.Since(row.CreatedAt) > staffLifetime {
+				return s.dropSession(c, next, row.ID)
+			}
+			p, err := s.principal(ctx, *row.User)
+			if err != nil {
+				return err
+			}
+			sess.learner, sess.staff = nil, &p
+			ttl, refresh = staffTTL, staffRefresh
+		case row.Learner == nil: // a visitor's session from before they lived in cookies
+			return s.dropSession(c, next, row.ID)
+		}
 		c.Set(keySession, sess)
-		if time.Until(row.ExpiresAt) < sessionTTL-sessionRefresh {
-			sess.expires = time.Now().Add(sessionTTL)
+		if time.Until(row.ExpiresAt) < ttl-refresh {
+			sess.expires = time.Now().Add(ttl)
 			if err := s.store.ExtendSession(ctx, sess.id, sess.expires); err != nil {
 				return err
 			}
-			s.setCookie(c, sessionCookie, ck.Value, sessionTTL)
+			s.setCookie(c, sessionCookie, ck.Value, ttl)
 		}
 		return next(c)
 	}
+}
+
+// dropSession ends a session that may no longer be used and serves the
+// request as a visitor's.
+func (s *Server) dropSession(c echo.Context, next echo.HandlerFunc, id string) error {
+	if err := s.store.DeleteSession(c.Request().Context(), id); err != nil {
+		return err
+	}
+	s.clearCookie(c, sessionCookie)
+	return next(c)
+}
+
+// principal builds the typed principal of a staff account: who, what role,
+// and the unit path every query of theirs is scoped to.
+func (s *Server) principal(ctx context.Context, u store.User) (auth.Principal, error) {
+	unit, err := s.store.UnitByCode(ctx, u.UnitCode)
+	if err != nil {
+		return auth.Principal{}, fmt.Errorf("web: unit of user %d: %w", u.ID, err)
+	}
+	role, ok := auth.ParseRole(u.Role)
+	if !ok {
+		return auth.Principal{}, fmt.Errorf("web: user %d has unknown role %q", u.ID, u.Role)
+	}
+	p := auth.Principal{UserID: u.ID, Username: u.Username, Role: role, UnitCode: unit.Code, UnitName: unit.Name, UnitPath: unit.Path}
+	if u.FullName != nil {
+		p.FullName = *u.FullName
+	}
+	return p, nil
 }
 
 // signIn gives the visitor a fresh session for a learner. The old session
 // is deleted and a new token issued, so a token seen before signing in
 // (session fixation) is worth nothing after.
 func (s *Server) signIn(c echo.Context, l store.Learner) error {
+	return s.newSession(c, &session{learner: &l}, store.Session{LearnerID: &l.ID}, sessionTTL)
+}
+
+// signInStaff gives the visitor a fresh session for a staff account: the
+// token seen before signing in is worth nothing after (rotation).
+func (s *Server) signInStaff(c echo.Context, p auth.Principal) error {
+	return s.newSession(c, &session{staff: &p}, store.Session{UserID: &p.UserID}, staffTTL)
+}
+
+func (s *Server) newSession(c echo.Context, sess *session, row store.Session, ttl time.Duration) error {
 	ctx := c.Request().Context()
 	if old := currentSession(c); old != nil {
 		if err := s.store.DeleteSession(ctx, old.id); err != nil {
@@ -114,12 +180,13 @@ func (s *Server) signIn(c echo.Context, l store.Learner) error {
 		return err
 	}
 	token := base64.RawURLEncoding.EncodeToString(b)
-	row := store.Session{ID: hashToken(token), LearnerID: &l.ID, Data: "{}", ExpiresAt: time.Now().Add(sessionTTL)}
+	row.ID, row.Data, row.ExpiresAt = hashToken(token), "{}", time.Now().Add(ttl)
 	if err := s.store.CreateSession(ctx, &row); err != nil {
 		return err
 	}
-	c.Set(keySession, &session{id: row.ID, expires: row.ExpiresAt, learner: &l})
-	s.setCookie(c, sessionCookie, token, sessionTTL)
+	sess.id, sess.expires = row.ID, row.ExpiresAt
+	c.Set(keySession, sess)
+	s.setCookie(c, sessionCookie, token, ttl)
 	return nil
 }
 

@@ -136,15 +136,16 @@ type sharedPages struct {
 const offlineCopyHeader = "Kns-Offline-Copy"
 
 // shared tells whether the request gets the shared copy of a page, and
-// which variant: visitors who are not signed in and have no one-time
-// message waiting, and the service worker's offline copies.
+// which variant: visitors who are not signed in (as a learner or as
+// staff) and have no one-time message waiting, and the service worker's
+// offline copies.
 func (s *Server) shared(c echo.Context) (variant, bool) {
 	v := variant{lang: localizer(c).Lang, suggestEN: s.suggestEnglish(c), view: viewOf(c)}
 	if c.Request().Header.Get(offlineCopyHeader) == "1" {
 		return v, true
 	}
-	if currentLearner(c) != nil {
-		return v, false
+	if currentLearner(c) != nil || currentStaff(c) != nil {
+		return v, false // their pages name them (and offer to sign out)
 	}
 	if _, err := c.Cookie(flashCookie); err == nil {
 		return v, false
