@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on hosts without zoneinfo
 
@@ -61,6 +63,7 @@ type Store struct {
 	loc     *time.Location // Vietnam, for the day an event is counted on
 
 	backupTest backupHooks // slows the online backup down for tests; zero otherwise
+	stmts      sync.Map    // query → *sql.Stmt on the reader pool (readStmt)
 }
 
 // IsPostgresURL tells whether dsn names a PostgreSQL server rather than a
@@ -251,6 +254,10 @@ func (st *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (st *Store) Close() error {
 	var errs []error
+	st.stmts.Range(func(_, s any) bool {
+		errs = append(errs, s.(*sql.Stmt).Close())
+		return true
+	})
 	seen := map[*gorm.DB]bool{}
 	for _, db := range []*gorm.DB{st.r, st.w} {
 		if db == nil || seen[db] {

@@ -182,13 +182,12 @@ func recordOf(p Progress) progress.Record {
 // LessonStatus returns a learner's status for one lesson. Like SessionByID
 // it runs on every lesson a learner opens, so it bypasses GORM.
 func (st *Store) LessonStatus(ctx context.Context, learnerID int64, module, lesson string) (progress.Status, error) {
-	db, err := st.r.DB()
+	stmt, err := st.readStmt(ctx, lessonStatusQuery)
 	if err != nil {
 		return progress.NotStarted, err
 	}
 	var status string
-	err = db.QueryRowContext(ctx, st.bind(`SELECT status FROM progress WHERE learner_id = ? AND module = ? AND lesson = ?`),
-		learnerID, module, lesson).Scan(&status)
+	err = stmt.QueryRowContext(ctx, learnerID, module, lesson).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return progress.NotStarted, nil
 	}
@@ -197,6 +196,8 @@ func (st *Store) LessonStatus(ctx context.Context, learnerID int64, module, less
 	}
 	return progress.Status(status), nil
 }
+
+const lessonStatusQuery = `SELECT status FROM progress WHERE learner_id = ? AND module = ? AND lesson = ?`
 
 // ProgressOf returns all of a learner's lesson records.
 func (st *Store) ProgressOf(ctx context.Context, learnerID int64) ([]Progress, error) {

@@ -47,11 +47,11 @@ func (st *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 		gender, phone, pin, submitted      *string
 		consent, created, updated, active  *time.Time
 	)
-	db, err := st.r.DB()
+	stmt, err := st.readStmt(ctx, sessionQuery)
 	if err != nil {
 		return s, err
 	}
-	err = db.QueryRowContext(ctx, st.bind(sessionQuery), id, st.now()).Scan(
+	err = stmt.QueryRowContext(ctx, id, st.now()).Scan(
 		&s.ID, &s.LearnerID, &s.UserID, &s.Data, &s.CreatedAt, &s.ExpiresAt,
 		&lid, &code, &name, &birthYear, &unit, &village, &villageCode, &gender, &phone, &pin, &classID, &submitted,
 		&consentBy, &consent, &created, &updated, &active)
@@ -82,6 +82,29 @@ const sessionQuery = `SELECT s.id, s.learner_id, s.user_id, s.data, s.created_at
 	l.class_id, l.submission, l.consent_by, l.consent_at, l.created_at, l.updated_at, l.last_active_at
 	FROM sessions s LEFT JOIN learners l ON l.id = s.learner_id
 	WHERE s.id = ? AND s.expires_at > ?`
+
+// readStmt returns q (written with ? placeholders) prepared on the reader
+// pool, preparing it on first use: the few statements that bypass GORM run
+// on every page a learner opens, and preparing one costs as much as running
+// it. (Not at Open: the tables may not exist before Migrate.)
+func (st *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := st.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	db, err := st.r.DB()
+	if err != nil {
+		return nil, err
+	}
+	s, err := db.PrepareContext(ctx, st.bind(q))
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	if prior, loaded := st.stmts.LoadOrStore(q, s); loaded { // prepared at the same time elsewhere
+		_ = s.Close()
+		return prior.(*sql.Stmt), nil
+	}
+	return s, nil
+}
 
 // bind writes a statement's ? placeholders as the engine wants them
 // ($1, $2, ... on PostgreSQL), for the few statements that bypass GORM.
