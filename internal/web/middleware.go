@@ -113,16 +113,47 @@ func routeLabel(c echo.Context) string {
 // so that a cache sees it: the same URL is the same page for every
 // anonymous reader. A browser that prefers English gets a quiet link to the
 // English page instead (Page.SuggestEnglish).
+//
+// Staff pages are the exception: they are never shared or cached, and
+// their many links do not all carry the language, so there a chosen
+// language is also remembered in a cookie (langCookie) and read back when
+// the URL names none.
 func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		lang := i18n.Default
-		if q := c.QueryParam("lang"); i18n.Supported(q) {
+		q := c.QueryParam("lang")
+		staff := s.isStaffPath(c.Request().URL.Path)
+		switch {
+		case i18n.Supported(q):
 			lang = q
+			if staff {
+				if ck, err := c.Cookie(langCookie); err != nil || ck.Value != q {
+					s.setCookie(c, langCookie, q, 365*24*time.Hour)
+				}
+			}
+		case staff:
+			if ck, err := c.Cookie(langCookie); err == nil && i18n.Supported(ck.Value) {
+				lang = ck.Value
+			}
 		}
 		setLocalizer(c, s.i18n.Localizer(lang))
 		c.Response().Header().Set("Content-Language", lang)
 		return next(c)
 	}
+}
+
+// langCookie remembers the language chosen on staff pages only.
+const langCookie = "lang"
+
+// isStaffPath tells whether a path is the staff sign-in or inside a staff
+// area: pages made per request for a signed-in person, never shared.
+func (s *Server) isStaffPath(path string) bool {
+	for _, prefix := range s.staffPrefixes {
+		if strings.HasPrefix(path, prefix) && (len(path) == len(prefix) || path[len(prefix)] == '/') {
+			return true
+		}
+	}
+	return false
 }
 
 // suggestEnglish tells whether a Vietnamese page should offer the quiet

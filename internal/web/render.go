@@ -43,6 +43,7 @@ type Page struct {
 	View           view // large text, high contrast
 	loc            *i18n.Localizer
 	sizes          *downloadSizes
+	staff          bool // a staff page, where the language is also a cookie
 }
 
 // T translates a message id with optional placeholder pairs.
@@ -53,8 +54,14 @@ func (p Page) T(id string, kv ...any) string { return p.loc.T(id, kv...) }
 // on an English page.
 func (p Page) Href(u string) string { return withLang(p.Lang, u) }
 
-// SwitchHref is this page in the other language.
-func (p Page) SwitchHref() string { return withLang(p.OtherLang, p.Path) }
+// SwitchHref is this page in the other language. On staff pages, where
+// the language is also remembered in a cookie, Vietnamese is named too.
+func (p Page) SwitchHref() string {
+	if p.OtherLang == i18n.Default && p.staff {
+		return p.Path + "?lang=" + p.OtherLang
+	}
+	return withLang(p.OtherLang, p.Path)
+}
 
 // KB is a download size for people on metered data: "≈ 4 KB".
 func (p Page) KB(bytes int) string {
@@ -154,6 +161,7 @@ func (s *Server) page(c echo.Context) Page {
 	p := s.basePage(localizer(c).Lang, localPath(c.Request().URL.Path))
 	p.Learner, p.Staff, p.Flash = currentLearner(c), currentStaff(c), s.takeFlash(c)
 	p.SuggestEnglish, p.View = s.suggestEnglish(c), viewOf(c)
+	p.staff = s.isStaffPath(p.Path)
 	return p
 }
 

@@ -139,7 +139,11 @@ func isUpload(c echo.Context) bool {
 
 // slashRedirect sends an area's bare name to its landing page.
 func slashRedirect(c echo.Context) error {
-	return c.Redirect(http.StatusMovedPermanently, c.Request().URL.Path+"/")
+	u := c.Request().URL.Path + "/"
+	if q := c.Request().URL.RawQuery; q != "" {
+		u += "?" + q
+	}
+	return c.Redirect(http.StatusMovedPermanently, u)
 }
 
 // logPanic sends a recovered panic to the structured log, with its stack.

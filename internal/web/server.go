@@ -67,6 +67,7 @@ type Server struct {
 	recorder    *learning.Recorder // the one way answers are recorded
 
 	lessonsByModule map[string][]string // lesson slugs per module, for the completion rules
+	staffPrefixes   []string            // the staff sign-in and areas (isStaffPath)
 }
 
 // New builds the server: it parses every template and fingerprints every
@@ -79,7 +80,10 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: d.Store, cur: d.Curriculum, i18n: d.I18n, log: d.Log, cfg: d.Config, version: d.Version,
-		lessonsByModule: d.Curriculum.LessonsByModule()}
+		lessonsByModule: d.Curriculum.LessonsByModule(), staffPrefixes: []string{"/login"}}
+	for prefix := range areas() {
+		s.staffPrefixes = append(s.staffPrefixes, prefix)
+	}
 
 	files, err := staticFiles(d.Static)
 	if err != nil {

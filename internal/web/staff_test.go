@@ -279,3 +279,34 @@ func TestStaffPagesAreNeverSharedAndRefuseCrossSiteForms(t *testing.T) {
 	assert.Equal(t, res.Status, http.StatusSeeOther)
 	assert.Equal(t, res.Header.Get("Location"), "/login")
 }
+
+// TestStaffLanguageIsRemembered: staff pages, never shared, remember a
+// chosen language in a cookie, since their links do not all carry it; the
+// switch back names Vietnamese. Shared pages ignore that cookie (the
+// language of a page a cache may keep is in its URL), and learners' pages
+// made per request keep the language in their links and redirects.
+func TestStaffLanguageIsRemembered(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.ServerOptions{})
+	c := srv.Client()
+	en := c.Get("/login?lang=en")
+	assert.Contains(t, en.Body, "Sign-in for staff", `href="/login?lang=vi"`)
+	assert.Contains(t, en.Header.Get("Set-Cookie"), "lang=en")
+	again := c.Get("/login")
+	assert.Contains(t, again.Body, "Sign-in for staff")
+	assert.Equal(t, again.Header.Get("Set-Cookie"), "") // set once, not on every page
+	res := c.Post("/login", url.Values{"username": {"admin"}, "password": {demo.Password}})
+	assert.Equal(t, res.Status, http.StatusSeeOther)
+	assert.Contains(t, c.Get("/admin/users").Body, "Staff accounts")
+	home := c.Get("/") // a page for everyone (here made for the signed-in admin): no cookie language
+	assert.Contains(t, home.Body, `lang="vi"`)
+	assert.Contains(t, c.Get("/admin/?lang=vi").Body, `href="/admin?lang=en"`)
+	assert.Contains(t, c.Get("/admin/users").Body, "Tài khoản cán bộ")
+
+	anon := srv.Client()
+	anon.Header.Set("Cookie", "lang=en")
+	page := anon.Get("/")
+	assert.Contains(t, page.Body, `lang="vi"`, `href="/check"`)
+	assert.Equal(t, page.Header.Get("Set-Cookie"), "")
+	check := anon.Get("/check?lang=en")
+	assert.Contains(t, check.Body, `href="/check/before?lang=en"`)
+}
