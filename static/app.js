@@ -88,14 +88,24 @@
     window.addEventListener('online', flush);
     // The first page a phone opens is not yet the worker's: ask it to keep
     // a copy of this one too, once it runs.
+    // The worker is registered once the page is idle after loading: its
+    // start and its first downloads then never compete with the reader's
+    // first taps on a slow phone.
     var first = !navigator.serviceWorker.controller;
-    window.addEventListener('load', function () {
+    var register = function () {
       navigator.serviceWorker.register('/sw.js').then(function () {
         flush();
         return first && navigator.serviceWorker.ready.then(function (r) {
           r.active.postMessage({keep: location.href});
         });
       }).catch(function () {});
+    };
+    window.addEventListener('load', function () {
+      if (window.requestIdleCallback) {
+        window.requestIdleCallback(register, {timeout: 5000});
+      } else {
+        setTimeout(register, 1000);
+      }
     });
   }
 
