@@ -57,6 +57,14 @@ type mePage struct {
 	Welcome      bool                   // right after registering: the code is the main thing
 	Practice     []*curriculum.Scenario // practice scenarios passed
 	PracticeAll  int                    // practice scenarios offered
+	Tasks        []myTaskView           // real tasks a trainer ticked
+}
+
+// myTaskView is a real task the learner was seen doing.
+type myTaskView struct {
+	Task  *curriculum.Task
+	Alone bool
+	Day   time.Time
 }
 
 type certificateView struct {
@@ -116,8 +124,19 @@ func (s *Server) mePage(c echo.Context) (mePage, error) {
 		p.Certificates = append(p.Certificates, certificateView{Certificate: cert, Title: s.certificateTitle(p.Page, cert)})
 	}
 	p.PracticeAll = len(s.cur.Scenarios(p.Lang))
-	p.Practice, err = s.practicePasses(c, p.Lang, l.ID)
-	return p, err
+	if p.Practice, err = s.practicePasses(c, p.Lang, l.ID); err != nil {
+		return p, err
+	}
+	ticks, err := s.store.TasksOf(ctx, l.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, t := range ticks {
+		if task, ok := s.cur.Task(p.Lang, t.Task); ok {
+			p.Tasks = append(p.Tasks, myTaskView{Task: task, Alone: t.Alone, Day: dayTime(t.DoneOn)})
+		}
+	}
+	return p, nil
 }
 
 // moduleProgress summarises every module for a learner's records.
@@ -306,6 +325,16 @@ type myData struct {
 	Attempts     []myAttempt     `json:"attempts"`
 	Certificates []myCertificate `json:"certificates"`
 	Practice     []myPracticeRun `json:"practice"`
+	Tasks        []myTask        `json:"tasks"`
+}
+
+// myTask is a real task a trainer ticked for the learner.
+type myTask struct {
+	Task     string    `json:"task"`
+	Title    string    `json:"title"`
+	Alone    bool      `json:"alone"`
+	DoneOn   string    `json:"done_on"`
+	TickedAt time.Time `json:"ticked_at"`
 }
 
 // myPracticeRun is one walk through a practice scenario and its path.
@@ -372,7 +401,7 @@ func (s *Server) meData(c echo.Context) error {
 	l := currentLearner(c)
 	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, Gender: l.Gender, Phone: l.Phone,
 		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
-		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}}
+		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}, Tasks: []myTask{}}
 	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
 	if err != nil {
 		return err
@@ -415,6 +444,17 @@ func (s *Server) meData(c echo.Context) error {
 			mr.Path = append(mr.Path, myPracticeChoice{Step: ch.Step, Choice: ch.Choice, At: ch.CreatedAt})
 		}
 		d.Practice = append(d.Practice, mr)
+	}
+	ticks, err := s.store.TasksOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range ticks {
+		title := t.Task
+		if task, ok := s.cur.Task(curriculum.DefaultLocale, t.Task); ok {
+			title = task.Title
+		}
+		d.Tasks = append(d.Tasks, myTask{Task: t.Task, Title: title, Alone: t.Alone, DoneOn: t.DoneOn, TickedAt: t.TickedAt})
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="kynangso-`+l.Code+`.json"`)
