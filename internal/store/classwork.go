@@ -17,7 +17,7 @@ import (
 // taught in each, attendance, and lessons a trainer saw a learner complete
 // in person. Every method that names a class or a learner by id expects the
 // caller to have checked it against the staff member's scope first
-// (ScopedClass, ScopedLearner), which filter by unit path in SQL.
+// (ClassUnder, ScopedLearner), which filter by unit path in SQL.
 
 // ClassSession is one meeting of a class on a day.
 type ClassSession struct {
@@ -55,15 +55,6 @@ type AttendanceMark struct {
 
 // TableName names the attendance table.
 func (AttendanceMark) TableName() string { return "attendance" }
-
-// ScopedClass returns a class whose commune lies under path, else
-// ErrNotFound: the same answer as for a class that does not exist, so a
-// scope never tells what lies outside it.
-func (st *Store) ScopedClass(ctx context.Context, id int64, path string) (Class, error) {
-	var c Class
-	err := st.r.WithContext(ctx).Scopes(InScope(path)).Where("id = ?", id).Take(&c).Error
-	return c, notFound(err)
-}
 
 // ScopedLearner returns a learner whose commune lies under path, else
 // ErrNotFound.

@@ -55,13 +55,13 @@ func TestScopedClassAndLearner(t *testing.T) {
 	w := newClassWorld(t, 1)
 	ctx := context.Background()
 	for _, path := range []string{"/86/", "/86/858/", "/86/858/29623/"} {
-		_, err := w.st.ScopedClass(ctx, w.class.ID, path)
+		_, err := w.st.ClassUnder(ctx, w.class.ID, path)
 		assert.NoErr(t, err)
 		_, err = w.st.ScopedLearner(ctx, w.learners[0].ID, path)
 		assert.NoErr(t, err)
 	}
 	for _, path := range []string{"/86/855/", "/86/855/29999/"} {
-		_, err := w.st.ScopedClass(ctx, w.class.ID, path)
+		_, err := w.st.ClassUnder(ctx, w.class.ID, path)
 		assert.ErrIs(t, err, store.ErrNotFound)
 		_, err = w.st.ScopedLearner(ctx, w.learners[0].ID, path)
 		assert.ErrIs(t, err, store.ErrNotFound)

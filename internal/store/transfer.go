@@ -20,7 +20,7 @@ import (
 // rows can be copied in this order without breaking a foreign key. A test
 // checks it against the schema, so a new migration cannot forget a table.
 func Tables() []string {
-	return []string{"units", "users", "audit_log", "classes", "settings", "learners", "progress", "attempts", "certificates", "sessions", "throttles", "daily_counts", "practice_runs", "practice_choices", "class_sessions", "class_session_lessons", "attendance", "task_ticks"}
+	return []string{"units", "users", "audit_log", "classes", "settings", "learners", "progress", "attempts", "certificates", "sessions", "throttles", "daily_counts", "practice_runs", "practice_choices", "check_results", "check_scores", "class_sessions", "class_session_lessons", "attendance", "task_ticks"}
 }
 
 // exportHeader opens an export: what wrote it and which migrations its
@@ -155,6 +155,10 @@ func orderColumn(table string) string {
 		return "unit_code, day"
 	case "practice_choices":
 		return "run_id, seq"
+	case "check_results":
+		return "learner_id, kind"
+	case "check_scores":
+		return "learner_id, kind, module"
 	case "class_session_lessons":
 		return "session_id, module, lesson"
 	case "attendance":

@@ -82,6 +82,8 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 	assert.NoErr(t, err)
 	_, err = srv.Store.SaveAttendance(ctx, w.classA.ID, session.ID, []int64{w.learnerA.ID})
 	assert.NoErr(t, err)
+	village, err := srv.Store.CreateVillage(ctx, w.communeA, "Ấp Zzq")
+	assert.NoErr(t, err)
 	w.resourceArgs = map[string]string{
 		// Staff pages' route parameters, each naming something of commune
 		// A. A helper adding a route with a new parameter adds it here.
@@ -90,6 +92,7 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 		"session": fmt.Sprint(session.ID),    // .../sessions/:session
 		"learner": fmt.Sprint(w.learnerA.ID), // /trainer/learners/:learner
 		"module":  m.Slug,                    // .../grid/:module
+		"village": village.Code,              // /trainer/villages/:village
 	}
 	return w
 }

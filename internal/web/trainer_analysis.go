@@ -53,7 +53,7 @@ type analysisPage struct {
 
 func (s *Server) analysisPage(c echo.Context) (analysisPage, error) {
 	ctx := c.Request().Context()
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return analysisPage{}, err
 	}

@@ -37,7 +37,7 @@ type table struct {
 // classExport answers one export of a class in one format (csv or xlsx).
 func (s *Server) classExport(kind, format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		cl, err := s.scopedClass(c)
+		cl, err := s.classInScope(c)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -41,12 +42,31 @@ type gridPage struct {
 	PracticeTotal int
 	Help          []helpItem
 	Thresholds    learning.Thresholds
+	Check         *checkGainView // the before/after check; nil when the content has none
 }
+
+// checkGainView is a class's before/after check in whole percents.
+type checkGainView struct {
+	Before, Paired int // learners who took the first check; who took both
+	BeforePct      int // average share right, first check (of the paired)
+	AfterPct       int
+	Points         int  // how far the average moved, in percentage points
+	Down           bool // it fell
+	Modules        []checkModuleView
+}
+
+type checkModuleView struct {
+	Title               string
+	Learners            int
+	BeforePct, AfterPct int
+}
+
+func pct100(f float64) int { return int(math.Round(f * 100)) }
 
 // classGrid reads what both grid pages show.
 func (s *Server) classGrid(c echo.Context) (gridPage, store.ClassSnapshot, error) {
 	ctx := c.Request().Context()
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return gridPage{}, store.ClassSnapshot{}, err
 	}
@@ -74,6 +94,31 @@ func (s *Server) classGrid(c echo.Context) (gridPage, store.ClassSnapshot, error
 	return p, snap, nil
 }
 
+// checkGain reads how the class did in the before/after check: the
+// average share of right answers of the learners who took both, overall
+// and per module.
+func (s *Server) checkGain(c echo.Context, p *gridPage) error {
+	if s.cur.Check(p.Lang) == nil {
+		return nil
+	}
+	g, err := s.store.CheckGainForClass(c.Request().Context(), p.Class.ID)
+	if err != nil {
+		return err
+	}
+	v := &checkGainView{Before: g.Before, Paired: g.Paired, BeforePct: pct100(g.Overall.Before), AfterPct: pct100(g.Overall.After)}
+	v.Points, v.Down = v.AfterPct-v.BeforePct, v.AfterPct < v.BeforePct
+	if v.Down {
+		v.Points = -v.Points
+	}
+	titles := s.moduleTitles(p.Lang)
+	for _, m := range g.Modules {
+		mv := checkModuleView{Title: titles[m.Module], Learners: m.Learners, BeforePct: pct100(m.Before), AfterPct: pct100(m.After)}
+		v.Modules = append(v.Modules, mv)
+	}
+	p.Check = v
+	return nil
+}
+
 // gridShow is the class's learners × modules.
 func (s *Server) gridShow(c echo.Context) error {
 	p, snap, err := s.classGrid(c)
@@ -81,6 +126,9 @@ func (s *Server) gridShow(c echo.Context) error {
 		return err
 	}
 	p.Rows = s.gridRows(p, snap)
+	if err := s.checkGain(c, &p); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "trainer_grid", p)
 }
 

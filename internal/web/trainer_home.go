@@ -19,9 +19,9 @@ import (
 // (trainer_sessions.go), the progress grid and needs-help list
 // (trainer_grid.go), question analysis (trainer_analysis.go), real tasks
 // and one learner's page (trainer_tasks.go), exports (trainer_export.go).
-// Every page that names a class or a learner finds it with scopedClass or
-// scopedLearner, which filter by the staff member's unit path in SQL:
-// anything outside the scope is a 404.
+// Every page that names a class or a learner finds it with classInScope
+// (trainer_classes.go) or scopedLearner, which filter by the staff
+// member's unit path in SQL: anything outside the scope is a 404.
 
 // dayLayout is how days are stored and sent in forms: YYYY-MM-DD.
 const dayLayout = "2006-01-02"
@@ -39,20 +39,6 @@ func dayTime(day string) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-// scopedClass finds the class named in the URL inside the staff member's
-// scope; anything else is "not found".
-func (s *Server) scopedClass(c echo.Context) (store.Class, error) {
-	id, err := strconv.ParseInt(c.Param("class"), 10, 64)
-	if err != nil {
-		return store.Class{}, echo.ErrNotFound
-	}
-	cl, err := s.store.ScopedClass(c.Request().Context(), id, currentStaff(c).UnitPath)
-	if errors.Is(err, store.ErrNotFound) {
-		return cl, echo.ErrNotFound
-	}
-	return cl, err
 }
 
 // scopedLearner finds the learner named in the URL inside the scope.
@@ -161,9 +147,15 @@ const homeHelpItems = 6
 func (s *Server) trainerHome(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := trainerHomePage{Page: s.staffPage(c)}
-	classes, err := s.store.ClassesUnder(ctx, p.Staff.UnitPath)
+	all, err := s.store.ClassesUnder(ctx, p.Staff.UnitPath)
 	if err != nil {
 		return err
+	}
+	var classes []store.Class // the week is about classes still running
+	for _, cl := range all {
+		if cl.ArchivedAt == nil {
+			classes = append(classes, cl)
+		}
 	}
 	th, err := s.thresholds(ctx)
 	if err != nil {

@@ -121,7 +121,7 @@ func (s *Server) sessionsPage(c echo.Context, cl store.Class, f *openSessionForm
 
 // sessionsShow lists a class's sessions and offers to open today's.
 func (s *Server) sessionsShow(c echo.Context) error {
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (s *Server) sessionsShow(c echo.Context) error {
 // sessionsPost opens (or updates) a class's session on a day, with the
 // lessons taught, and goes to it.
 func (s *Server) sessionsPost(c echo.Context) error {
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return err
 	}
@@ -188,8 +188,6 @@ func checkSessionDay(f *validate.Form, field, day string) {
 		"Back", sessionDaysBack, "Ahead", sessionDaysAhead)
 }
 
-func classPath(classID int64) string { return "/trainer/classes/" + strconv.FormatInt(classID, 10) }
-
 func sessionPath(classID, sessionID int64) string {
 	return classPath(classID) + "/sessions/" + strconv.FormatInt(sessionID, 10)
 }
@@ -230,7 +228,7 @@ type sessionPage struct {
 
 // sessionFromPath finds the class and its session named in the URL.
 func (s *Server) sessionFromPath(c echo.Context) (store.Class, store.ClassSession, []store.LessonRef, error) {
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return cl, store.ClassSession{}, nil, err
 	}

@@ -115,7 +115,7 @@ func (s *Server) classTasksPage(c echo.Context, cl store.Class, f *tickForm) (cl
 // classTasksShow is a class's learners × real tasks, with the form that
 // ticks one task for several learners.
 func (s *Server) classTasksShow(c echo.Context) error {
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) classTasksShow(c echo.Context) error {
 
 // classTasksPost ticks one task for the chosen learners, in one transaction.
 func (s *Server) classTasksPost(c echo.Context) error {
-	cl, err := s.scopedClass(c)
+	cl, err := s.classInScope(c)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) learnerPage(c echo.Context, l store.Learner, f *tickForm) (lear
 		p.Form = *f
 	}
 	if l.ClassID != nil {
-		cl, err := s.store.ScopedClass(ctx, *l.ClassID, p.Staff.UnitPath)
+		cl, err := s.store.ClassUnder(ctx, *l.ClassID, p.Staff.UnitPath)
 		if err == nil {
 			p.Class = &cl
 		} else if !errors.Is(err, store.ErrNotFound) {

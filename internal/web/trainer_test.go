@@ -472,3 +472,24 @@ func TestExportsAreVietnameseAndAudited(t *testing.T) {
 	other := staffLogin(t, srv, "huyen", demo.Password)
 	assert.Equal(t, other.Get(f.path("/export.xlsx")).Status, http.StatusForbidden)
 }
+
+// TestGridShowsTheClassCheckGain: the grid reports the class's average
+// before/after check of the learners who took both.
+func TestGridShowsTheClassCheckGain(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.ServerOptions{})
+	ctx := context.Background()
+	f := newClassFixture(t, srv, "Trước Sau Một", "Trước Sau Hai", "Chỉ Trước")
+	assert.Contains(t, f.c.Get(f.path("/grid")).Body, "Chưa ai trong lớp làm cả hai lần. 0 người đã làm lần đầu.")
+	record := func(l store.Learner, kind string, correct int) {
+		_, err := srv.Store.RecordCheck(ctx, store.CheckInput{LearnerID: l.ID, Kind: kind, Choices: map[string]string{"q1": "a"}, Correct: correct, Total: 10,
+			Modules: []store.CheckScore{{Module: "internet", Correct: correct / 5, Total: 2}}, Submission: fmt.Sprintf("check-%d-%s", l.ID, kind)})
+		assert.NoErr(t, err)
+	}
+	record(f.learners[0], store.CheckBefore, 4)
+	record(f.learners[0], store.CheckAfter, 8)
+	record(f.learners[1], store.CheckBefore, 2)
+	record(f.learners[1], store.CheckAfter, 8)
+	record(f.learners[2], store.CheckBefore, 9)
+	grid := f.c.Get(f.path("/grid"))
+	assert.Contains(t, grid.Body, "2 người đã làm cả hai lần. Trung bình trả lời đúng: lần đầu 30%, lần cuối 80%.", "Tăng 50 điểm phần trăm.")
+}
