@@ -20,13 +20,13 @@ run: build ## build, migrate, load demo data into an empty data/kynangso.db and 
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
 test: test-deps lint node_modules/axe-core ## install what the tests need, lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
-	go test -race -count=1 -cover ./...
+	go test -race -count=1 -cover -timeout 30m ./...
 	@# The second engine: every package that touches the database, without
 	@# the race detector (the first run had it) and without the browser
 	@# tests, which check pages, not SQL.
 	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
 	  echo "== the same suite on PostgreSQL (browser tests excepted)"; \
-	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 $$(go list ./... | grep -v /internal/e2e); \
+	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e); \
 	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
 	@$(MAKE) --no-print-directory fuzz
 

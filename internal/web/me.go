@@ -58,6 +58,14 @@ type mePage struct {
 	Practice     []*curriculum.Scenario // practice scenarios passed
 	PracticeAll  int                    // practice scenarios offered
 	Check        *checkSummary          // the before/after check; nil when the content has none
+	Tasks        []myTaskView           // real tasks a trainer ticked
+}
+
+// myTaskView is a real task the learner was seen doing.
+type myTaskView struct {
+	Task  *curriculum.Task
+	Alone bool
+	Day   time.Time
 }
 
 type certificateView struct {
@@ -119,6 +127,15 @@ func (s *Server) mePage(c echo.Context) (mePage, error) {
 	p.PracticeAll = len(s.cur.Scenarios(p.Lang))
 	if p.Practice, err = s.practicePasses(c, p.Lang, l.ID); err != nil {
 		return p, err
+	}
+	ticks, err := s.store.TasksOf(ctx, l.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, t := range ticks {
+		if task, ok := s.cur.Task(p.Lang, t.Task); ok {
+			p.Tasks = append(p.Tasks, myTaskView{Task: task, Alone: t.Alone, Day: dayTime(t.DoneOn)})
+		}
 	}
 	if s.cur.Check(p.Lang) != nil {
 		sum, err := s.checkSummaryFor(c, p.Page)
@@ -316,6 +333,7 @@ type myData struct {
 	Attempts     []myAttempt     `json:"attempts"`
 	Certificates []myCertificate `json:"certificates"`
 	Practice     []myPracticeRun `json:"practice"`
+	Tasks        []myTask        `json:"tasks"`
 	Checks       []myCheck       `json:"checks"`
 }
 
@@ -333,6 +351,15 @@ type myCheckModule struct {
 	Module  string `json:"module"`
 	Correct int    `json:"correct"`
 	Total   int    `json:"total"`
+}
+
+// myTask is a real task a trainer ticked for the learner.
+type myTask struct {
+	Task     string    `json:"task"`
+	Title    string    `json:"title"`
+	Alone    bool      `json:"alone"`
+	DoneOn   string    `json:"done_on"`
+	TickedAt time.Time `json:"ticked_at"`
 }
 
 // myPracticeRun is one walk through a practice scenario and its path.
@@ -399,7 +426,7 @@ func (s *Server) meData(c echo.Context) error {
 	l := currentLearner(c)
 	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, VillageCode: l.VillageCode, OnPaper: l.ConsentBy != nil, Gender: l.Gender, Phone: l.Phone,
 		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
-		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}, Checks: []myCheck{}}
+		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}, Checks: []myCheck{}, Tasks: []myTask{}}
 	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
 	if err != nil {
 		return err
@@ -442,6 +469,17 @@ func (s *Server) meData(c echo.Context) error {
 			mr.Path = append(mr.Path, myPracticeChoice{Step: ch.Step, Choice: ch.Choice, At: ch.CreatedAt})
 		}
 		d.Practice = append(d.Practice, mr)
+	}
+	ticks, err := s.store.TasksOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range ticks {
+		title := t.Task
+		if task, ok := s.cur.Task(curriculum.DefaultLocale, t.Task); ok {
+			title = task.Title
+		}
+		d.Tasks = append(d.Tasks, myTask{Task: t.Task, Title: title, Alone: t.Alone, DoneOn: t.DoneOn, TickedAt: t.TickedAt})
 	}
 	checks, err := s.store.CheckResultsOf(ctx, l.ID)
 	if err != nil {

@@ -91,6 +91,27 @@ func (s *Server) routes() error {
 
 	trainer := e.Group("/trainer", s.requireArea("/trainer"))
 	trainer.GET("", s.trainerHome)
+	// Trainers' class work (issue 10, 10B): sessions and attendance, the
+	// progress grid and needs-help list, question analysis, real tasks,
+	// exports, one learner's page. Class ids are checked against the scope.
+	trainer.GET("/classes/:class/sessions", s.sessionsShow)
+	trainer.POST("/classes/:class/sessions", s.sessionsPost)
+	trainer.GET("/classes/:class/sessions/:session", s.sessionShow)
+	trainer.POST("/classes/:class/sessions/:session/attendance", s.attendancePost)
+	trainer.POST("/classes/:class/sessions/:session/completions", s.completionsPost)
+	trainer.GET("/classes/:class/grid", s.gridShow)
+	trainer.GET("/classes/:class/grid/:module", s.gridModuleShow)
+	trainer.GET("/classes/:class/analysis", s.analysisShow)
+	trainer.GET("/classes/:class/analysis/print", s.analysisPrint)
+	trainer.GET("/classes/:class/tasks", s.classTasksShow)
+	trainer.POST("/classes/:class/tasks", s.classTasksPost)
+	for _, kind := range []string{exportList, exportProgress, exportTasks} {
+		name := map[string]string{exportList: "export", exportProgress: "progress", exportTasks: "tasks"}[kind]
+		trainer.GET("/classes/:class/"+name+".csv", s.classExport(kind, "csv"))
+		trainer.GET("/classes/:class/"+name+".xlsx", s.classExport(kind, "xlsx"))
+	}
+	trainer.GET("/learners/:learner", s.learnerShow)
+	trainer.POST("/learners/:learner/tasks", s.learnerTasksPost)
 
 	// Classes, enrolment, learner cards, imports and villages (issue 10, 10A).
 	trainer.GET("/classes", s.classesList)
@@ -126,6 +147,9 @@ func (s *Server) routes() error {
 	admin.POST("/users", s.adminUserNewPost)
 	admin.GET("/users/:id", s.adminUser)
 	admin.POST("/users/:id", s.adminUserPost)
+	// The needs-help thresholds (issue 10, 10B).
+	admin.GET("/settings", s.adminSettings)
+	admin.POST("/settings", s.adminSettingsPost)
 	return nil
 }
 
