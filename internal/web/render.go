@@ -54,6 +54,11 @@ func (p Page) T(id string, kv ...any) string { return p.loc.T(id, kv...) }
 // on an English page.
 func (p Page) Href(u string) string { return withLang(p.Lang, u) }
 
+// IsStaffPage tells whether this is a staff page (sign-in or a staff
+// area): those need none of app.js's enhancements (offline reading,
+// read-aloud, sharing), so they load no script at all.
+func (p Page) IsStaffPage() bool { return p.staff }
+
 // SwitchHref is this page in the other language. On staff pages, where
 // the language is also remembered in a cookie, Vietnamese is named too.
 func (p Page) SwitchHref() string {

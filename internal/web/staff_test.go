@@ -242,6 +242,14 @@ func TestStaffPagesAreNeverSharedAndRefuseCrossSiteForms(t *testing.T) {
 		assert.Contains(t, res.Body, "Đăng xuất")
 	}
 	admin.Header.Del("If-None-Match")
+	// Staff pages load no script (none of app.js is for them); lessons do.
+	for _, p := range []string{"/trainer", "/reports/", "/admin/"} {
+		assert.NotContains(t, admin.Get(p).Body, "<script")
+	}
+	login := srv.Client().Get("/login")
+	assert.Equal(t, login.Status, http.StatusOK)
+	assert.NotContains(t, login.Body, "<script")
+	assert.Contains(t, admin.Get(lesson).Body, "app.js")
 
 	ctx := context.Background()
 	for _, tc := range []struct {
