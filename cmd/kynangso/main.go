@@ -8,7 +8,7 @@
 //	kynangso backup   --db ... OUT.db
 //	kynangso export   --db ... OUT.jsonl        (whole database as JSON lines; - for stdout)
 //	kynangso import   --db ... IN.jsonl         (into an empty database, e.g. PostgreSQL)
-//	kynangso repair   --db ...                  (issue earned certificates that are missing, clean stored text)
+//	kynangso repair   --db ...                  (issue earned certificates that are missing, clean stored text, recount report counters)
 //
 // Every flag also reads KYNANGSO_<FLAG>. This file only wires things
 // together; the work happens in internal/.
@@ -73,7 +73,7 @@ Usage:
   kynangso backup   --db ... OUT.db
   kynangso export   --db ... OUT.jsonl        whole database as JSON lines (- for stdout)
   kynangso import   --db ... IN.jsonl         into an empty database (- for stdin)
-  kynangso repair   --db ...                  issue earned certificates that are missing, clean stored text
+  kynangso repair   --db ...                  issue missing certificates, clean stored text, recount report counters
   kynangso version
 
 "kynangso COMMAND --help" lists the flags and their KYNANGSO_* variables.
@@ -348,7 +348,11 @@ func repair(ctx context.Context, st *store.Store, cfg config.Config, stdout io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "repair: %d missing certificates issued, %d rows of stored text cleaned\n", issued, cleaned)
+	recounted, err := st.Recount(ctx) // last: the steps above change what is counted
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "repair: %d missing certificates issued, %d rows of stored text cleaned, %d report counter rows corrected\n", issued, cleaned, recounted)
 	return nil
 }
 

@@ -22,9 +22,13 @@ type Unit struct {
 	Population        *int64
 	PopulationWorking *int64
 	PopulationYear    *int
-	Pilot             bool
-	Target            *int
-	CreatedAt         time.Time
+	PopulationSource  *string // where the figure comes from (a census, a commune's count)
+	// The working-age figure may come from elsewhere than the total.
+	PopulationWorkingYear   *int
+	PopulationWorkingSource *string
+	Pilot                   bool
+	Target                  *int
+	CreatedAt               time.Time
 }
 
 // ImportUnits adds or updates units from a parsed list in one transaction.
