@@ -356,3 +356,16 @@ func (st *Store) SampleLearners(ctx context.Context, path string, from, to time.
 	}
 	return out, nil
 }
+
+// DailyRows returns the daily counts of every commune under path from the
+// day from on, by commune and day.
+func (st *Store) DailyRows(ctx context.Context, path, from string) ([]DailyCount, error) {
+	var out []DailyCount
+	err := st.rep.WithContext(ctx).Raw(`SELECT unit_code, day, registered, lessons_completed, modules_completed, certificates
+		FROM daily_counts WHERE day >= ? AND unit_code IN (SELECT code FROM units WHERE units.path LIKE ? ESCAPE '\')
+		ORDER BY unit_code, day`, from, likePrefix(path)).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: daily rows: %w", err)
+	}
+	return out, nil
+}

@@ -72,10 +72,14 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 			*x.class = classes[0]
 		}
 	}
+	tokenA := store.APIToken{Name: "Token A", TokenHash: "hash-of-token-a", UnitCode: w.communeA.Code}
+	assert.NoErr(t, srv.Store.CreateAPIToken(ctx, &tokenA))
 	w.resourceArgs = map[string]string{
 		// Staff pages' route parameters, each naming something of commune
 		// A. A helper adding a route with a new parameter adds it here.
-		"id": fmt.Sprint(w.trainerA.ID), // /admin/users/:id
+		"id":    fmt.Sprint(w.trainerA.ID), // /admin/users/:id
+		"code":  w.communeA.Code,           // /reports/units/:code/..., /reports/api/units/:code, /admin/units/:code
+		"token": fmt.Sprint(tokenA.ID),     // /admin/tokens/:token/revoke
 	}
 	return w
 }

@@ -283,8 +283,3 @@ func (s *Server) trainerHome(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "trainer_home", p)
 }
-
-// reportsHome is a supervisor's landing page.
-func (s *Server) reportsHome(c echo.Context) error {
-	return s.render(c, http.StatusOK, "reports_home", s.staffPage(c))
-}
