@@ -1,6 +1,6 @@
 // Command kynangso is the Kỹ năng số server and its operator tools:
 //
-//	kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--content DIR] [--demo]
+//	kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--db-replica URL] [--content DIR] [--demo]
 //	kynangso migrate  [--db ...]
 //	kynangso demo     [--db ...] [--learners N]
 //	kynangso units import --file units.csv
@@ -65,7 +65,7 @@ func main() {
 const usage = `Kỹ năng số: digital skills for residents of pilot communes.
 
 Usage:
-  kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--content DIR] [--demo]
+  kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--db-replica URL] [--content DIR] [--demo]
   kynangso migrate  [--db ...]
   kynangso demo     [--db ...] [--learners N]
   kynangso units import --file units.csv
@@ -117,11 +117,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners, Catalog: cat})
+		start := time.Now()
+		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners, Catalog: cat, Progress: stderr})
 		if err != nil {
 			return err
 		}
 		sum.Print(stdout, "http://127.0.0.1:8080")
+		fmt.Fprintf(stdout, "Demo data loaded in %s.\n", time.Since(start).Round(time.Second))
 		return nil
 	case "units import":
 		return importUnits(ctx, st, cfg.File, stdout)
@@ -155,7 +157,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openStore opens the database and applies pending migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.DB, store.Options{Log: log})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Log: log, Replica: cfg.DBReplica})
 	if err != nil {
 		return nil, err
 	}
