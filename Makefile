@@ -8,7 +8,7 @@ BIN     := bin/kynangso
 DB      ?= data/kynangso.db
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-short lint cover bench demo clean
+.PHONY: help build run test test-deps test-short lint fuzz vulncheck cover bench demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -19,12 +19,33 @@ build: ## build bin/kynangso
 run: build ## build, migrate, load demo data into an empty data/kynangso.db and serve on 127.0.0.1:8080
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
-test: lint node_modules/axe-core ## lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
-	go test -race -count=1 -cover ./...
+test: test-deps lint node_modules/axe-core ## install what the tests need, lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
+	go test -race -count=1 -cover -timeout 30m ./...
+	@# The second engine: every package that touches the database, without
+	@# the race detector (the first run had it) and without the browser
+	@# tests, which check pages, not SQL.
 	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
-	  echo "== the same suite on PostgreSQL"; \
-	  KYNANGSO_TEST_BACKEND=postgres go test -race -count=1 ./...; \
+	  echo "== the same suite on PostgreSQL (browser tests excepted)"; \
+	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e); \
 	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
+	@$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target runs briefly on every make test (its seed corpus also runs
+# as a plain test above); make fuzz FUZZTIME=10m searches longer.
+FUZZTIME ?= 8s
+FUZZ_TARGETS := ./internal/curriculum/curriculumtest:FuzzLessonFile ./internal/validate:FuzzText \
+	./internal/validate:FuzzPhone ./internal/web:FuzzRegisterForm
+fuzz: ## run every fuzz target for FUZZTIME (default 8s)
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  log=$$(mktemp); go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$log" 2>&1 \
+	    || { cat "$$log"; rm -f "$$log"; exit 1; }; tail -n 2 "$$log"; rm -f "$$log"; \
+	done
+
+# Debian's chromium, fonts-dejavu-core and npm, through apt-get when missing
+# (as root or with passwordless sudo; otherwise it prints the command).
+test-deps: ## install what make test needs when it is missing (chromium, fonts, npm)
+	@scripts/test-deps.sh
 
 test-short: ## quick tests for the inner loop (no binary, no browser)
 	go test -short -count=1 ./...
@@ -40,6 +61,12 @@ lint: ## repository hygiene, go vet, gofmt and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go tool staticcheck ./...
+
+# Offline: the database is built once per pinned golang.org/x/vulndb version
+# (tools/vulndb/go.mod) into ~/.cache/kynangso; exclusions, with reasons, in
+# docs/vulncheck-exclusions.toml.
+vulncheck: ## fail on any known vulnerability the code reaches (govulncheck, pinned database)
+	scripts/vulncheck.sh
 
 cover: ## coverage report in coverage.html
 	go test -count=1 -coverprofile=coverage.out ./...

@@ -1,11 +1,12 @@
 // Command kynangso is the Kỹ năng số server and its operator tools:
 //
 //	kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--db-replica URL] [--content DIR] [--demo]
+//	                  [--backup-dir DIR [--backup-every 24h] [--backup-keep 7]]
 //	kynangso migrate  [--db ...]
 //	kynangso demo     [--db ...] [--learners N]
 //	kynangso units import --file units.csv
 //	kynangso user add --username U --role admin|supervisor|trainer --unit CODE   (password on stdin)
-//	kynangso backup   --db ... OUT.db
+//	kynangso backup   --db ... OUT.db          (consistent copy of a live SQLite database, mode 0600)
 //	kynangso export   --db ... OUT.jsonl        (whole database as JSON lines; - for stdout)
 //	kynangso import   --db ... IN.jsonl         (into an empty database, e.g. PostgreSQL)
 //	kynangso repair   --db ...                  (issue earned certificates that are missing, clean stored text, recount report counters)
@@ -66,11 +67,12 @@ const usage = `Kỹ năng số: digital skills for residents of pilot communes.
 
 Usage:
   kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--db-replica URL] [--content DIR] [--demo]
+                    [--backup-dir DIR [--backup-every 24h] [--backup-keep 7]]   live backups (SQLite)
   kynangso migrate  [--db ...]
   kynangso demo     [--db ...] [--learners N]
   kynangso units import --file units.csv
   kynangso user add --username U --role admin|supervisor|trainer --unit CODE   (password on stdin)
-  kynangso backup   --db ... OUT.db
+  kynangso backup   --db ... OUT.db           consistent copy of a live SQLite database
   kynangso export   --db ... OUT.jsonl        whole database as JSON lines (- for stdout)
   kynangso import   --db ... IN.jsonl         into an empty database (- for stdin)
   kynangso repair   --db ...                  issue missing certificates, clean stored text, recount report counters
@@ -220,6 +222,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			}
 		}
 	}
+	if cfg.BackupDir != "" {
+		backups, err := store.NewBackups(st, store.BackupOptions{Dir: cfg.BackupDir, Every: cfg.BackupEvery, Keep: cfg.BackupKeep, Log: log})
+		if err != nil {
+			return err
+		}
+		// The loop stops with ctx (SIGTERM) or when Serve fails, and the
+		// store closes only after it has: a copy is never cut off by Close.
+		bctx, stopBackups := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); backups.Run(bctx) }()
+		defer func() { stopBackups(); <-done }()
+		log.Info("live backups", "dir", cfg.BackupDir, "every", cfg.BackupEvery, "keep", cfg.BackupKeep)
+	}
 	srv, err := web.New(web.Deps{
 		Store: st, Curriculum: cat, I18n: bundle, Log: log, Config: cfg,
 		Templates: templates.FS, Static: static.FS, Version: version,
@@ -232,10 +247,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	if loaded, err := demo.Loaded(ctx, st); err == nil && loaded {
-		if sum, err := demo.Describe(ctx, st); err == nil {
-			sum.Print(stdout, base)
-		}
+	if err := describeDemo(ctx, st, stdout, base); err != nil {
+		ln.Close()
+		return err
 	}
 	// Heal what older versions may have left (certificates earned but not
 	// issued). Idempotent and quick, but off the start-up path: it reads
@@ -250,6 +264,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	log.Info("serving", "url", base, "lessons", cat.LessonCount(), "db", st.Dialect(), "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "Kỹ năng số is ready: %s\n", base)
 	return srv.Serve(ctx, ln)
+}
+
+// describeDemo prints the demo logins and class codes when the database
+// holds demo data. An error here is the database failing: it stops the
+// start-up rather than leaving the operator (or a test) without the list.
+func describeDemo(ctx context.Context, st *store.Store, stdout io.Writer, base string) error {
+	loaded, err := demo.Loaded(ctx, st)
+	if err != nil || !loaded {
+		return err
+	}
+	sum, err := demo.Describe(ctx, st)
+	if err != nil {
+		return fmt.Errorf("list the demo logins and classes: %w", err)
+	}
+	sum.Print(stdout, base)
+	return nil
 }
 
 func importUnits(ctx context.Context, st *store.Store, file string, stdout io.Writer) error {

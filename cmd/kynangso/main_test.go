@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,7 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
 }
 
 func TestOperatorCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := testutil.NewDSN(t)
 
@@ -66,8 +66,11 @@ func TestOperatorCommands(t *testing.T) {
 		out, err = runCmd(t, "", "backup", "--db", db, backup)
 		assert.NoErr(t, err)
 		assert.Contains(t, out, "backup written")
-		_, err = os.Stat(backup)
+		info, err := os.Stat(backup)
 		assert.NoErr(t, err)
+		assert.Equal(t, info.Mode().Perm(), os.FileMode(0o600)) // personal data: owner only
+		_, err = runCmd(t, "", "backup", "--db", db, backup)
+		assert.True(t, err != nil && strings.Contains(err.Error(), "already exists"), "backup overwrote a file: %v", err)
 	}
 
 	// Export everything, then import it into a new database.
@@ -120,29 +123,55 @@ func breakLesson(dir string) {
 }
 
 func TestServeRefusesBrokenContent(t *testing.T) {
+	t.Parallel()
 	dir := writeContent(t, breakLesson)
 	_, err := runCmd(t, "", "serve", "--db", filepath.Join(t.TempDir(), "k.db"), "--content", dir, "--addr", "127.0.0.1:0")
 	assert.True(t, err != nil, "broken content served")
 	assert.Contains(t, err.Error(), filepath.Join(dir, "vi/internet/01-bat-wifi.md")+":16: question q1 has no correct option")
 }
 
-// buildBinary compiles kynangso once for the tests that run the real program.
+// The binary, built once for the tests of this package that run the real
+// program, in a folder TestMain removes.
+var binary struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// buildBinary returns the path of the compiled kynangso.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "kynangso")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	assert.NoErr(t, cmd.Run())
-	return bin
+	binary.once.Do(func() {
+		if binary.dir, binary.err = os.MkdirTemp("", "kynangso-bin-"); binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "kynangso")
+		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	assert.NoErr(t, binary.err)
+	return binary.path
 }
 
 func TestBinary(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 
 	t.Run("broken content exits non-zero with file:line", func(t *testing.T) {
+		t.Parallel()
 		dir := writeContent(t, breakLesson)
 		cmd := exec.Command(bin, "serve", "--db", filepath.Join(t.TempDir(), "k.db"), "--content", dir, "--addr", "127.0.0.1:0")
 		var stderr bytes.Buffer
@@ -154,59 +183,39 @@ func TestBinary(t *testing.T) {
 	})
 
 	t.Run("serves demo data and stops gracefully on SIGTERM", func(t *testing.T) {
-		addr := freeAddr(t)
+		t.Parallel()
 		db := filepath.Join(t.TempDir(), "data", "k.db") // a folder that does not exist yet
 		if testutil.Backend() == "postgres" {
 			db = testutil.NewDSN(t)
 		}
-		cmd := exec.Command(bin, "serve", "--demo", "--db", db, "--addr", addr)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		assert.NoErr(t, cmd.Start())
-		waitHealthy(t, "http://"+addr)
-		res, err := http.Get("http://" + addr + "/")
+		p := testutil.StartBinary(t, bin, "--demo", "--db", db)
+		res, err := http.Get(p.URL + "/")
 		assert.NoErr(t, err)
 		res.Body.Close()
 		assert.Equal(t, res.StatusCode, 200)
 
-		assert.NoErr(t, cmd.Process.Signal(syscall.SIGTERM))
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			assert.NoErr(t, err)
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Fatal("server did not stop after SIGTERM")
-		}
-		assert.Contains(t, stdout.String(), "Demo staff logins", "Kỹ năng số is ready: http://"+addr)
-		assert.Contains(t, stderr.String(), "shutting down")
+		assert.NoErr(t, p.Stop())
+		assert.Contains(t, p.Stdout(), "Demo staff logins", "Kỹ năng số is ready: "+p.URL)
+		assert.Contains(t, p.Stderr(), "shutting down")
 		// Request logs carry the route, never personal data or raw URLs.
-		assert.Contains(t, stderr.String(), `route=/`)
+		assert.Contains(t, p.Stderr(), `route=/`)
 	})
 }
 
 // startServer runs the binary against db and stops it when the test ends.
 func startServer(t *testing.T, bin, db string, demo bool) string {
 	t.Helper()
-	addr := freeAddr(t)
-	args := []string{"serve", "--db", db, "--addr", addr}
+	args := []string{"--db", db}
 	if demo {
 		args = append(args, "--demo")
 	}
-	cmd := exec.Command(bin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	assert.NoErr(t, cmd.Start())
+	p := testutil.StartBinary(t, bin, args...)
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("server %s log:\n%s", addr, stderr.String())
+		if err := p.Stop(); err != nil || t.Failed() {
+			t.Logf("server %s stopped with %v; log:\n%s", p.URL, err, p.Stderr())
 		}
 	})
-	waitHealthy(t, "http://"+addr)
-	return "http://" + addr
+	return p.URL
 }
 
 var (
@@ -220,6 +229,7 @@ var (
 // signs up on one server resumes on another. On PostgreSQL this is the
 // deployment of docs/scaling.md; on SQLite, two processes on one file.
 func TestTwoServersShareOneDatabase(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	db := testutil.NewDSN(t)
 	if testutil.Backend() == "sqlite" {
@@ -268,28 +278,76 @@ func TestTwoServersShareOneDatabase(t *testing.T) {
 	assert.Equal(t, len(applied), len(all))
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	assert.NoErr(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
+// logWatch keeps what is written to it and closes seen once a write
+// contains want.
+type logWatch struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
 }
 
-func waitHealthy(t *testing.T, base string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+func (w *logWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := strings.Contains(w.buf.String(), w.want)
+	w.buf.Write(p)
+	if !had && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
 	}
-	t.Fatalf("%s/healthz did not answer in time", base)
+	return len(p), nil
+}
+
+func (w *logWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestServeMakesLiveBackups: with --backup-dir, serve writes a copy of the
+// database at start (the folder holds none), owner-only, complete and
+// intact, and stops the backups with the server.
+func TestServeMakesLiveBackups(t *testing.T) {
+	t.Parallel()
+	if testutil.Backend() != "sqlite" {
+		t.Skip("live backups copy a SQLite file")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	backups := filepath.Join(dir, "backups")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logWatch{want: "backup written", seen: make(chan struct{})}
+	out := &logWatch{want: "is ready", seen: make(chan struct{})}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--backup-dir", backups, "--backup-every", "1h", "--backup-keep", "2"},
+			func(string) string { return "" }, strings.NewReader(""), out, logs)
+	}()
+	for _, w := range []*logWatch{out, logs} { // serving, and one copy made
+		select {
+		case <-w.seen:
+		case err := <-errc:
+			t.Fatalf("serve stopped before %q: %v\n%s", w.want, err, logs)
+		case <-time.After(time.Minute): // a guard against hanging, not a wait
+			t.Fatalf("no %q within a minute:\n%s", w.want, logs)
+		}
+	}
+	cancel()
+	assert.NoErr(t, <-errc)
+	files, err := filepath.Glob(filepath.Join(backups, "kynangso-*.db"))
+	assert.NoErr(t, err)
+	assert.Equal(t, len(files), 1)
+	info, err := os.Stat(files[0])
+	assert.NoErr(t, err)
+	assert.Equal(t, info.Mode().Perm(), os.FileMode(0o600))
+	copyStore, err := store.Open(context.Background(), files[0], store.Options{})
+	assert.NoErr(t, err)
+	defer copyStore.Close()
+	assert.NoErr(t, copyStore.IntegrityCheck(context.Background()))
+	pending, err := copyStore.PendingMigrations(context.Background())
+	assert.NoErr(t, err)
+	assert.Equal(t, len(pending), 0) // the copy has the whole schema
 }
 
 // TestRepairHealsOldDatabases: a database written before answers were

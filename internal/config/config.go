@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration of one command run. It is passed by
@@ -34,6 +35,11 @@ type Config struct {
 	BaseURL       string // serve: public address printed on certificates ("" = the request's host)
 	LogFormat     string // "text" or "json"
 	LogLevel      string // "debug", "info", "warn", "error"
+
+	// serve: live backups of a SQLite database, none when BackupDir is "".
+	BackupDir   string
+	BackupEvery time.Duration // 24h when BackupDir is set
+	BackupKeep  int           // newest first; 7 when BackupDir is set
 
 	File     string // units import: CSV file
 	Username string // user add
@@ -71,6 +77,11 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		envErrs = append(envErrs, err)
 		fs.IntVar(p, name, v, usage+" (env "+envName(name)+")")
 	}
+	duration := func(p *time.Duration, name string, def time.Duration, usage string) {
+		v, err := envDuration(getenv, name, def)
+		envErrs = append(envErrs, err)
+		fs.DurationVar(p, name, v, usage+" (env "+envName(name)+")")
+	}
 	logging := func() {
 		str(&c.LogFormat, "log-format", "text", `log format: "text" or "json"`)
 		str(&c.LogLevel, "log-level", "info", `log level: "debug", "info", "warn" or "error"`)
@@ -85,9 +96,12 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		boolean(&c.Demo, "demo", false, "load demo data when the database is empty")
 		str(&c.MetricsToken, "metrics-token", "", "bearer token that opens /metrics to non-loopback clients")
 		boolean(&c.SecureCookies, "secure-cookies", false, "send cookies only over HTTPS (set this behind TLS)")
-		boolean(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your own reverse proxy)")
+		boolean(&c.TrustProxy, "trust-proxy", false, "take the client address from the X-Forwarded-For entry your own reverse proxy appends (only behind one)")
 		str(&c.BaseURL, "base-url", "", "public address, e.g. https://kynangso.vinhlong.gov.vn, printed in certificate QR codes")
 		str(&c.DBReplica, "db-replica", "", "postgres:// URL of a read replica that the report pages read from (PostgreSQL only)")
+		str(&c.BackupDir, "backup-dir", "", "folder for live backups of the SQLite database, made while serving (none when empty)")
+		duration(&c.BackupEvery, "backup-every", 0, "time between live backups, e.g. 24h or 6h (default 24h with --backup-dir)")
+		integer(&c.BackupKeep, "backup-keep", 0, "how many live backups to keep, newest first (default 7 with --backup-dir)")
 		logging()
 	case "migrate", "repair":
 		db()
@@ -118,6 +132,16 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 	}
 	if err := errors.Join(envErrs...); err != nil {
 		return c, err
+	}
+	if c.BackupDir != "" { // the defaults apply only to a folder that was given
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		if !given["backup-every"] && getenv(envName("backup-every")) == "" {
+			c.BackupEvery = 24 * time.Hour
+		}
+		if !given["backup-keep"] && getenv(envName("backup-keep")) == "" {
+			c.BackupKeep = 7
+		}
 	}
 	rest := fs.Args()
 	if len(rest) == 1 {
@@ -167,6 +191,20 @@ func (c Config) Validate() error {
 				bad("--db-replica: give a postgres:// URL")
 			} else if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 				bad("--db-replica: a replica needs a PostgreSQL primary (--db postgres://...)")
+			}
+		}
+		if c.BackupDir == "" && (c.BackupEvery != 0 || c.BackupKeep != 0) {
+			bad("--backup-every and --backup-keep need --backup-dir DIR, the folder for the backups")
+		}
+		if c.BackupDir != "" {
+			if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+				bad("--backup-dir: live backups copy a SQLite file; back up PostgreSQL with pg_dump (docs/scaling.md)")
+			}
+			if c.BackupEvery < time.Minute {
+				bad("--backup-every %s: use at least 1m, e.g. 24h", c.BackupEvery)
+			}
+			if c.BackupKeep < 1 {
+				bad("--backup-keep %d: keep at least 1 backup", c.BackupKeep)
 			}
 		}
 		if c.BaseURL != "" {
@@ -229,6 +267,18 @@ func envBool(getenv func(string) string, name string, def bool) (bool, error) {
 		return def, fmt.Errorf("%s=%q: use true or false", envName(name), v)
 	}
 	return b, nil
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(envName(name))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return def, fmt.Errorf("%s=%q: use a duration such as 24h or 90m", envName(name), v)
+	}
+	return d, nil
 }
 
 func envInt(getenv func(string) string, name string, def int) (int, error) {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -53,6 +54,12 @@ func TestBadValuesAreReportedByName(t *testing.T) {
 		{"import without file", "units import", nil, nil, "--file: give the CSV file"},
 		{"bad role", "user add", []string{"--username", "a", "--role", "boss", "--unit", "86"}, nil, `--role "boss"`},
 		{"backup without output", "backup", nil, nil, "backup needs the output file"},
+		{"live backups too often", "serve", []string{"--backup-dir", "b", "--backup-every", "30s"}, nil, "--backup-every 30s: use at least 1m"},
+		{"live backups keep none", "serve", []string{"--backup-dir", "b", "--backup-keep", "0"}, nil, "--backup-keep 0: keep at least 1"},
+		{"backup interval without folder", "serve", []string{"--backup-every", "6h"}, nil, "need --backup-dir DIR"},
+		{"backup count without folder", "serve", nil, map[string]string{"KYNANGSO_BACKUP_KEEP": "3"}, "need --backup-dir DIR"},
+		{"live backups of PostgreSQL", "serve", []string{"--db", "postgres://k@db/k", "--backup-dir", "b"}, nil, "back up PostgreSQL with pg_dump"},
+		{"bad duration in environment", "serve", nil, map[string]string{"KYNANGSO_BACKUP_DIR": "b", "KYNANGSO_BACKUP_EVERY": "daily"}, `KYNANGSO_BACKUP_EVERY="daily": use a duration`},
 		{"unknown command", "launch", nil, nil, `unknown command "launch"`},
 		{"stray argument", "migrate", []string{"extra"}, nil, `unexpected argument "extra"`},
 		{"replica of SQLite", "serve", []string{"--db-replica", "postgres://r/k"}, nil, "--db-replica: a replica needs a PostgreSQL primary"},
@@ -74,10 +81,37 @@ func TestHelpListsEnvironmentVariables(t *testing.T) {
 	if err != ErrHelp {
 		t.Fatalf("err = %v, want ErrHelp", err)
 	}
-	for _, want := range []string{"KYNANGSO_ADDR", "KYNANGSO_DB", "KYNANGSO_CONTENT", "KYNANGSO_METRICS_TOKEN"} {
+	for _, want := range []string{"KYNANGSO_ADDR", "KYNANGSO_DB", "KYNANGSO_CONTENT", "KYNANGSO_METRICS_TOKEN", "KYNANGSO_BACKUP_DIR", "KYNANGSO_BACKUP_EVERY", "KYNANGSO_BACKUP_KEEP"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %s:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestLiveBackupFlags(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		env       map[string]string
+		wantDir   string
+		wantEvery time.Duration
+		wantKeep  int
+	}{
+		{"off by default", nil, nil, "", 0, 0},
+		{"folder alone: daily, keep 7", []string{"--backup-dir", "/var/backups/k"}, nil, "/var/backups/k", 24 * time.Hour, 7},
+		{"all from the environment", nil, map[string]string{"KYNANGSO_BACKUP_DIR": "b", "KYNANGSO_BACKUP_EVERY": "6h", "KYNANGSO_BACKUP_KEEP": "28"}, "b", 6 * time.Hour, 28},
+		{"flag beats environment", []string{"--backup-every", "1m", "--backup-keep", "2"}, map[string]string{"KYNANGSO_BACKUP_DIR": "b", "KYNANGSO_BACKUP_EVERY": "6h"}, "b", time.Minute, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load("serve", tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.BackupDir != tt.wantDir || c.BackupEvery != tt.wantEvery || c.BackupKeep != tt.wantKeep {
+				t.Errorf("got dir %q every %s keep %d", c.BackupDir, c.BackupEvery, c.BackupKeep)
+			}
+		})
 	}
 }
 

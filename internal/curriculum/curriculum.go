@@ -28,6 +28,8 @@ type Catalog struct {
 	media      map[string]Media
 	glossaries map[string]*glossary    // by locale; a locale without one uses Vietnamese
 	practice   map[string]*practiceSet // scenarios per locale; see practice.go
+	tasks      map[string]*taskSet     // real tasks per locale; see tasks.go
+	checks     map[string]*Check       // the before/after check per locale; see check.go
 }
 
 type localeSet struct {

@@ -71,6 +71,8 @@ func Load(fsys fs.FS, name string) (*Catalog, error) {
 	}
 	l.checkLinks(cat)
 	l.loadPractice(cat)
+	l.loadTasks(cat)
+	l.loadChecks(cat)
 
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool {
@@ -176,7 +178,7 @@ func (l *loader) loadLocale(loc string) map[string]*rawModule {
 	for _, e := range entries {
 		p := path.Join(loc, e.Name())
 		switch {
-		case strings.HasPrefix(e.Name(), "."), e.Name() == GlossaryFile && !e.IsDir(), e.IsDir() && e.Name() == PracticeDir:
+		case strings.HasPrefix(e.Name(), "."), (e.Name() == GlossaryFile || e.Name() == CheckFile || e.Name() == TasksFile) && !e.IsDir(), e.IsDir() && e.Name() == PracticeDir:
 		case !e.IsDir():
 			l.add(p, 0, "unexpected file: lessons go in a module folder (%s)", strings.Join(known, ", "))
 		case !slices.Contains(known, e.Name()):

@@ -113,33 +113,42 @@ func (l *loader) checkQuiz(ll *loadedLesson, file string) {
 		if want := "q" + strconv.Itoa(qi+1); q.ID != want {
 			bad(at("quiz", qi, "id"), "question %d must have id %q (ids are q1, q2, ... in order)", qi+1, want)
 		}
-		if strings.TrimSpace(q.Text) == "" {
-			bad(at("quiz", qi), "question %s has no text (question: ...)", q.ID)
+		l.checkQuestion(file, q, func(p ...any) int { return at(append([]any{"quiz", qi}, p...)...) })
+	}
+}
+
+// checkQuestion applies the rules of one single-choice question (text,
+// options, ids, explanations, exactly one correct) shared by lesson
+// quizzes and the before/after check; at gives the line of a path inside
+// the question.
+func (l *loader) checkQuestion(file string, q Question, at func(p ...any) int) {
+	bad := func(line int, format string, args ...any) { l.add(file, line, format, args...) }
+	if strings.TrimSpace(q.Text) == "" {
+		bad(at(), "question %s has no text (question: ...)", q.ID)
+	}
+	if len(q.Options) < minOptions || len(q.Options) > maxOptions {
+		bad(at("options"), "question %s has %d options; it needs %d to %d", q.ID, len(q.Options), minOptions, maxOptions)
+	}
+	correct := 0
+	for oi, o := range q.Options {
+		if want := string(rune('a' + oi)); o.ID != want {
+			bad(at("options", oi, "id"), "option %d of %s must have id %q (ids are a, b, c, d in order)", oi+1, q.ID, want)
 		}
-		if len(q.Options) < minOptions || len(q.Options) > maxOptions {
-			bad(at("quiz", qi, "options"), "question %s has %d options; it needs %d to %d", q.ID, len(q.Options), minOptions, maxOptions)
+		if strings.TrimSpace(o.Text) == "" {
+			bad(at("options", oi), "option %s of %s has no text", o.ID, q.ID)
 		}
-		correct := 0
-		for oi, o := range q.Options {
-			if want := string(rune('a' + oi)); o.ID != want {
-				bad(at("quiz", qi, "options", oi, "id"), "option %d of %s must have id %q (ids are a, b, c, d in order)", oi+1, q.ID, want)
-			}
-			if strings.TrimSpace(o.Text) == "" {
-				bad(at("quiz", qi, "options", oi), "option %s of %s has no text", o.ID, q.ID)
-			}
-			if strings.TrimSpace(o.Explanation) == "" {
-				bad(at("quiz", qi, "options", oi), "option %s of %s has no explanation: say why it is right or wrong", o.ID, q.ID)
-			}
-			if o.Correct {
-				correct++
-			}
+		if strings.TrimSpace(o.Explanation) == "" {
+			bad(at("options", oi), "option %s of %s has no explanation: say why it is right or wrong", o.ID, q.ID)
 		}
-		switch {
-		case correct == 0 && len(q.Options) > 0:
-			bad(at("quiz", qi, "options"), "question %s has no correct option: mark one with correct: true", q.ID)
-		case correct > 1:
-			bad(at("quiz", qi, "options"), "question %s has %d correct options; mark exactly one", q.ID, correct)
+		if o.Correct {
+			correct++
 		}
+	}
+	switch {
+	case correct == 0 && len(q.Options) > 0:
+		bad(at("options"), "question %s has no correct option: mark one with correct: true", q.ID)
+	case correct > 1:
+		bad(at("options"), "question %s has %d correct options; mark exactly one", q.ID, correct)
 	}
 }
 

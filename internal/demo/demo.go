@@ -123,6 +123,9 @@ func Load(ctx context.Context, st *store.Store, opts Options) (Summary, error) {
 	} else if err := createLearners(ctx, st, opts, list, pilots); err != nil {
 		return Summary{}, err
 	}
+	if err := createClassWork(ctx, st, opts, pilots); err != nil {
+		return Summary{}, err
+	}
 	if err := st.SetSetting(ctx, settingLoaded, "2022"); err != nil {
 		return Summary{}, err
 	}

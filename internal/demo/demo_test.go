@@ -15,6 +15,7 @@ import (
 )
 
 func TestDemoBuildsOnePilotPerDistrict(t *testing.T) {
+	t.Parallel()
 	st := testutil.NewDemoStore(t)
 	ctx := context.Background()
 	sum, err := demo.Describe(ctx, st)
@@ -52,6 +53,7 @@ func TestDemoBuildsOnePilotPerDistrict(t *testing.T) {
 }
 
 func TestOfficialListsParse(t *testing.T) {
+	t.Parallel()
 	for _, year := range []int{2022, 2025} {
 		list, _, err := demo.OfficialUnits(year)
 		assert.NoErr(t, err)
@@ -64,6 +66,7 @@ func TestOfficialListsParse(t *testing.T) {
 // TestDemoLearnersHaveConsistentProgress: every certificate a demo learner
 // holds is earned by their records, and every earned one is held.
 func TestDemoLearnersHaveConsistentProgress(t *testing.T) {
+	t.Parallel()
 	st := testutil.NewDemoStore(t)
 	ctx := context.Background()
 	cat := testutil.Catalog(t)

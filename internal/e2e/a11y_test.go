@@ -34,7 +34,7 @@ func mainPages(a *app) []page {
 			answerQuiz(p, l, 1)
 			p.follow(`#quiz button[type=submit]`, 200)
 		}},
-	}, append(practicePages(), []page{
+	}, append(append(practicePages(), checkPages()...), append([]page{
 		{"not-found", func(p *phone) { p.open("/modules/khong-co", 404) }},
 		{"join-code", func(p *phone) { p.open("/join", 200) }},
 		{"join-unknown", func(p *phone) { p.open("/join/ZZZZ22", 404) }},
@@ -64,10 +64,11 @@ func mainPages(a *app) []page {
 			p.open("/me", 200)
 			p.follow(`#certificates a`, 200)
 		}},
-	}...)...)
+	}, checkAfterPages()...)...)...)
 }
 
 func TestAccessibilityOfMainPages(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{})
 	for _, pg := range mainPages(a) {
@@ -100,6 +101,7 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 // the text at 200% on a 360 px phone (what older users set in Android), no
 // page scrolls sideways; wide tables scroll inside themselves.
 func TestReflowAtNarrowWidthAndLargeText(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	for _, setting := range []struct {
 		name  string

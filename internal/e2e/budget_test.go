@@ -2,15 +2,13 @@ package e2e
 
 import (
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // TestLessonFirstVisitBudget opens every lesson in a fresh browser (empty
 // cache) and counts what crosses the network, images below the fold
 // included: DESIGN §5 allows 40 KB gzip in at most 5 requests, and no fonts.
 func TestLessonFirstVisitBudget(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	const maxBytes, maxRequests = 40 << 10, 5
 	worst := 0.0
@@ -25,14 +23,9 @@ func TestLessonFirstVisitBudget(t *testing.T) {
 				i.loading = 'eager';
 				return (i.complete && i.naturalWidth) ? 1 : new Promise(r => { i.onload = i.onerror = r; });
 			})).then(() => true)`)
-			if err := chromedp.Do(p.ctx, chromedp.Sleep(200*time.Millisecond)); err != nil { // let the network events arrive
-				t.Fatal(err)
-			}
-			requests, total, fonts, urls := tr.summary()
 			images := eval[int](p, `new Set([...document.images].map(i => i.currentSrc)).size`)
-			if requests < 3+images {
-				t.Fatalf("%s: saw only %d requests for the page, its stylesheet, icon and %d distinct images", path, requests, images)
-			}
+			tr.settle(p, 3+images) // the page, its stylesheet, its icon and each image
+			requests, total, fonts, urls := tr.summary()
 			if total > maxBytes || requests > maxRequests || fonts > 0 {
 				t.Errorf("%s: %d requests, %.0f bytes, %d fonts; budget %d requests, %d bytes, no fonts: %v", path, requests, total, fonts, maxRequests, maxBytes, urls)
 			}

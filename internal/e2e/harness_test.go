@@ -1,21 +1,15 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +20,8 @@ import (
 
 	"github.com/kynangso/kynangso/content"
 	"github.com/kynangso/kynangso/internal/curriculum"
+	"github.com/kynangso/kynangso/internal/demo"
+	"github.com/kynangso/kynangso/internal/store"
 	"github.com/kynangso/kynangso/internal/testutil"
 )
 
@@ -34,6 +30,7 @@ import (
 // the axe-core source.
 var (
 	binPath    string
+	demoDB     []byte // the demo database each test on SQLite starts from
 	browserCtx context.Context
 	axeSource  string
 	outDir     string
@@ -83,6 +80,11 @@ func setUp(m *testing.M) int {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fail("build: %v\n%s", err, out)
 	}
+	if testutil.Backend() == "sqlite" {
+		if demoDB, err = buildDemoDB(dir); err != nil {
+			return fail("%v", err)
+		}
+	}
 
 	chromium := os.Getenv("KYNANGSO_CHROMIUM")
 	if chromium == "" {
@@ -122,84 +124,72 @@ func fail(format string, args ...any) int {
 type app struct {
 	base    string
 	db      string
-	classes []string // demo class join codes, as printed by the server
+	classes []string // demo class join codes, read from the database
+	proc    *testutil.Process
 }
 
-var joinCodeLine = regexp.MustCompile(`^\s+([23456789A-HJ-NP-Z]{6})\s{2}`)
-
-// startApp runs the binary with a fresh database and demo data, and stops
-// it (SIGTERM, as an operator would) when the test ends.
+// startApp runs the binary on its own copy of the demo database and stops
+// it (SIGTERM, as an operator would) when the test ends. The class codes
+// come from the database, once the server answers: never from its output.
 func startApp(t *testing.T) *app {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test; skipped with -short")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	a := &app{db: testutil.NewDSN(t)}
+	args := []string{"--db", a.db, "--log-level", "warn"}
+	if testutil.Backend() == "sqlite" {
+		if err := os.WriteFile(a.db, demoDB, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		args = append(args, "--demo") // a schema cannot be copied like a file: load it
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	a := &app{base: "http://" + addr, db: testutil.NewDSN(t)}
-	cmd := exec.Command(binPath, "serve", "--demo", "--db", a.db, "--addr", addr)
-	cmd.Env = append(os.Environ(), "KYNANGSO_LOG_LEVEL=warn")
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	a.proc = testutil.StartBinary(t, binPath, args...)
+	a.base = a.proc.URL
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server exited with %v\n%s", err, stderr.String())
-			}
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Error("server did not stop on SIGTERM")
+		if err := a.proc.Stop(); err != nil {
+			t.Errorf("server exited with %v\n%s", err, a.proc.Stderr())
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(a.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not become healthy:\n%s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
-	for sc.Scan() {
-		if m := joinCodeLine.FindStringSubmatch(sc.Text()); m != nil {
-			a.classes = append(a.classes, m[1])
-		}
-	}
+	a.classes = classCodes(t, a.db)
 	return a
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// classCodes lists the join codes of the demo classes in a database.
+func classCodes(t *testing.T, dsn string) []string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	defer st.Close()
+	sum, err := demo.Describe(ctx, st)
+	if err != nil {
+		t.Fatalf("demo classes: %v", err)
+	}
+	var out []string
+	for _, c := range sum.Classes {
+		out = append(out, c.Code)
+	}
+	if len(out) < 2 {
+		t.Fatalf("the demo database has %d classes", len(out))
+	}
+	return out
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// buildDemoDB makes the demo database every test copies, as an operator
+// would: `kynangso demo`, then `kynangso backup` for one consistent file.
+func buildDemoDB(dir string) ([]byte, error) {
+	loaded := filepath.Join(dir, "demo.db")
+	copyPath := filepath.Join(dir, "demo-copy.db")
+	for _, args := range [][]string{{"demo", "--db", loaded}, {"backup", "--db", loaded, copyPath}} {
+		if out, err := exec.Command(binPath, args...).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("kynangso %s: %v\n%s", args[0], err, out)
+		}
+	}
+	return os.ReadFile(copyPath)
 }
 
 // phoneOpts change a phone.
@@ -223,11 +213,9 @@ type phone struct {
 func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	p := &phone{t: t, ctx: ctx, app: a, name: name}
 	t.Cleanup(func() {
 		p.screenshot()
-		cancelTimeout()
 		cancel()
 	})
 	if o.width == 0 {
@@ -236,7 +224,7 @@ func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	if o.lang == "" {
 		o.lang = "vi-VN,vi;q=0.9"
 	}
-	err := chromedp.Do(ctx,
+	err := chromedp.Do(ctx, // the first action opens the tab: with the phone's own context
 		chromedp.EmulateViewport(o.width, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2)),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: phoneUA, AcceptLanguage: o.lang}); err != nil {
@@ -252,11 +240,23 @@ func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	return p
 }
 
+// actionLimit bounds one browser action (a page load, a tap, an axe run).
+// It is a guard that turns a hang into a failure, not a wait, and it does
+// not limit how long a whole test may take on a busy machine.
+const actionLimit = 2 * time.Minute
+
+// limited returns the phone's context for one action.
+func (p *phone) limited() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, actionLimit)
+}
+
 func (p *phone) screenshot() {
 	if p.ctx.Err() != nil {
 		return
 	}
-	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	ctx, cancel := p.limited()
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		p.t.Logf("screenshot: %v", err)
 		return
@@ -271,7 +271,9 @@ func (p *phone) screenshot() {
 // open navigates to a path and checks the status code.
 func (p *phone) open(path string, wantStatus int64) {
 	p.t.Helper()
-	res, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.app.base+path))
+	ctx, cancel := p.limited()
+	defer cancel()
+	res, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.app.base+path))
 	if err != nil {
 		p.t.Fatalf("open %s: %v", path, err)
 	}
@@ -284,7 +286,9 @@ func (p *phone) open(path string, wantStatus int64) {
 // and checks the status of the page it lands on.
 func (p *phone) follow(sel string, wantStatus int64) {
 	p.t.Helper()
-	res, err := chromedp.RunResponse(p.ctx, chromedp.Click(chromedp.CSS(sel)))
+	ctx, cancel := p.limited()
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 	if err != nil {
 		p.t.Fatalf("tap %s: %v", sel, err)
 	}
@@ -296,7 +300,9 @@ func (p *phone) follow(sel string, wantStatus int64) {
 // tap taps something that stays on the page (a radio button, a checkbox).
 func (p *phone) tap(sel string) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		p.t.Fatalf("tap %s: %v", sel, err)
 	}
 }
@@ -304,7 +310,9 @@ func (p *phone) tap(sel string) {
 // typeIn types into a field, key by key, as a person would.
 func (p *phone) typeIn(sel, text string) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
 		p.t.Fatalf("type in %s: %v", sel, err)
 	}
 }
@@ -312,7 +320,9 @@ func (p *phone) typeIn(sel, text string) {
 // text returns the visible text of the first element matching sel.
 func (p *phone) text(sel string) string {
 	p.t.Helper()
-	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := p.limited()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		p.t.Fatalf("read %s: %v", sel, err)
 	}
@@ -333,7 +343,9 @@ func (p *phone) see(wants ...string) {
 // eval runs JavaScript in the page (a JS-enabled phone only).
 func eval[T any](p *phone, expr string) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	ctx, cancel := p.limited()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("evaluate: %v", err)
 	}
@@ -350,7 +362,9 @@ type axeViolation struct {
 // axe runs axe-core's WCAG 2.1 A and AA rules on the current page.
 func (p *phone) axe() []axeViolation {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
 		p.t.Fatalf("inject axe: %v", err)
 	}
 	raw := eval[string](p, `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
@@ -368,13 +382,16 @@ type traffic struct {
 	requests []string
 	bytes    map[network.RequestID]float64
 	types    map[network.RequestID]network.ResourceType
+	pending  map[network.RequestID]bool // sent, neither finished nor failed
+	changed  chan struct{}              // a request was sent, finished or failed
 }
 
 // record starts counting requests and bytes on the wire (encoded, as
 // compressed by the server).
 func (p *phone) record() *traffic {
 	p.t.Helper()
-	tr := &traffic{bytes: map[network.RequestID]float64{}, types: map[network.RequestID]network.ResourceType{}}
+	tr := &traffic{bytes: map[network.RequestID]float64{}, types: map[network.RequestID]network.ResourceType{},
+		pending: map[network.RequestID]bool{}, changed: make(chan struct{}, 1)}
 	if err := chromedp.Listen(p.ctx, func(ev any) {
 		tr.mu.Lock()
 		defer tr.mu.Unlock()
@@ -383,20 +400,55 @@ func (p *phone) record() *traffic {
 			if !strings.HasPrefix(e.Request.URL, "data:") {
 				tr.requests = append(tr.requests, e.Request.URL)
 				tr.types[e.RequestID] = e.Type
+				tr.pending[e.RequestID] = true
 			}
 		case *network.EventLoadingFinished:
 			tr.bytes[e.RequestID] = e.EncodedDataLength
+			delete(tr.pending, e.RequestID)
+		case *network.EventLoadingFailed:
+			delete(tr.pending, e.RequestID)
+		default:
+			return
+		}
+		select {
+		case tr.changed <- struct{}{}:
+		default:
 		}
 	}); err != nil {
 		p.t.Fatal(err)
 	}
-	if err := chromedp.Do(p.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
 		return err
 	})); err != nil {
 		p.t.Fatal(err)
 	}
 	return tr
+}
+
+// settle waits until the browser has sent at least n requests and each has
+// finished or failed: the state the counts are read in. The events arrive
+// after the page reports it has loaded, so a test must wait for them, not
+// for some time. actionLimit guards against waiting forever.
+func (tr *traffic) settle(p *phone, n int) {
+	p.t.Helper()
+	ctx, cancel := p.limited()
+	defer cancel()
+	for {
+		tr.mu.Lock()
+		sent, open := len(tr.requests), len(tr.pending)
+		tr.mu.Unlock()
+		if sent >= n && open == 0 {
+			return
+		}
+		select {
+		case <-tr.changed:
+		case <-ctx.Done():
+			p.t.Fatalf("the browser sent %d requests, %d of them unfinished, when at least %d were expected", sent, open, n)
+		}
+	}
 }
 
 func (tr *traffic) summary() (requests int, total float64, fonts int, urls []string) {

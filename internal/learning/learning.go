@@ -1,7 +1,10 @@
 // Package learning is the one entry point for recording what a learner has
 // done. Answer grades a quiz against the lesson and has the store write the
 // attempt, the progress, the counts and the certificates it earns in one
-// transaction; Repair heals databases written before that was so. The web
+// transaction; Verify does the same for a lesson a trainer saw completed in
+// person; Repair heals databases written before that was so. It also holds
+// the trainers' rules that read those records: who needs help and why
+// (needshelp.go), and which quiz questions a class gets wrong (analysis.go). The web
 // handlers, the demo and the repair command all go through here, so the
 // rules are applied one way. It imports no HTTP or SQL package.
 package learning
@@ -63,6 +66,20 @@ func (r *Recorder) Answer(ctx context.Context, learnerID int64, a Answer) (Outco
 		return Outcome{}, err
 	}
 	return Outcome{Result: g, AttemptResult: res}, nil
+}
+
+// Verify records that a trainer (by, a staff user id) saw a learner
+// complete a lesson in person, e.g. on the trainer's phone at the commune
+// hall. It goes through the same store transaction pattern as Answer:
+// progress (completed, marked verified by the trainer), counts and earned
+// certificates commit together. It is idempotent: a lesson the learner has
+// already completed is left as it is. The caller checks that the learner
+// lies in the trainer's scope.
+func (r *Recorder) Verify(ctx context.Context, by, learnerID int64, module, lesson string, at time.Time) (store.VerifyResult, error) {
+	if _, ok := r.cat.Lesson(curriculum.DefaultLocale, module, lesson); !ok {
+		return store.VerifyResult{}, fmt.Errorf("%w: %s/%s", ErrUnknownLesson, module, lesson)
+	}
+	return r.st.VerifyLesson(ctx, store.VerifyInput{LearnerID: learnerID, Module: module, Lesson: lesson, By: by, At: at, Modules: r.modules})
 }
 
 // Repair issues every certificate that learners' records earn but that is

@@ -115,8 +115,9 @@ func NameKey(name string) string {
 	return b.String()
 }
 
-// TaskCount is how many learners did a real task alone and with help.
-type TaskCount struct {
+// TaskReach is how many learners of a unit did a real task alone and with
+// help (a counter; TaskCount is the same read from the ticks).
+type TaskReach struct {
 	Alone    int64 `json:"alone"`
 	WithHelp int64 `json:"with_help"`
 }
@@ -139,7 +140,7 @@ type CounterDelta struct {
 	Attempts, ScoreSum, TotalSum                                int64
 	PracticePasses, TaskAloneLearners                           int64
 	Modules                                                     map[string]int64     // module slug → learners with its certificate
-	Tasks                                                       map[string]TaskCount // task key → learners alone / with help
+	Tasks                                                       map[string]TaskReach // task key → learners alone / with help
 	ActiveDays                                                  map[string]int64     // day → learners last active that day
 	Births                                                      map[BirthKey]BirthCount
 }
@@ -167,7 +168,7 @@ func (d *CounterDelta) add(o CounterDelta, sign int64) {
 	}
 	for k, v := range o.Tasks {
 		if d.Tasks == nil {
-			d.Tasks = map[string]TaskCount{}
+			d.Tasks = map[string]TaskReach{}
 		}
 		t := d.Tasks[k]
 		t.Alone += sign * v.Alone
@@ -194,7 +195,7 @@ func AddCounters(a, b CounterDelta, sign int64) CounterDelta {
 	out.add(b, sign)
 	maps.DeleteFunc(out.Modules, func(_ string, n int64) bool { return n == 0 })
 	maps.DeleteFunc(out.ActiveDays, func(_ string, n int64) bool { return n == 0 })
-	maps.DeleteFunc(out.Tasks, func(_ string, t TaskCount) bool { return t == TaskCount{} })
+	maps.DeleteFunc(out.Tasks, func(_ string, t TaskReach) bool { return t == TaskReach{} })
 	maps.DeleteFunc(out.Births, func(_ BirthKey, c BirthCount) bool { return c == BirthCount{} })
 	return out
 }
@@ -285,7 +286,7 @@ func (st *Store) bumpChain(tx *gorm.DB, chain []string, d CounterDelta) error {
 		return err
 	}
 	if err := upsertAdd(tx, "unit_task_counts", []string{"unit_code", "task"}, []string{"alone", "with_help"}, chain, d.Tasks,
-		func(k string, t TaskCount) ([]any, []any) { return []any{k}, []any{t.Alone, t.WithHelp} }); err != nil {
+		func(k string, t TaskReach) ([]any, []any) { return []any{k}, []any{t.Alone, t.WithHelp} }); err != nil {
 		return err
 	}
 	if err := upsertAdd(tx, "unit_active_days", []string{"unit_code", "day"}, []string{"learners"}, chain, d.ActiveDays,
@@ -374,7 +375,7 @@ func (st *Store) BumpTask(tx *gorm.DB, learnerID int64, task, before, after stri
 		return err
 	}
 	var d CounterDelta
-	d.Tasks = map[string]TaskCount{}
+	d.Tasks = map[string]TaskReach{}
 	mark := func(m string, sign int64) {
 		t := d.Tasks[task]
 		switch m {

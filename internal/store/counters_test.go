@@ -127,8 +127,6 @@ func counterOps(t *testing.T, st *store.Store, seed uint64, n, workers int) {
 	wg.Wait()
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func counterStore(t *testing.T) *store.Store {
 	t.Helper()
 	st := testutil.NewStore(t)
@@ -172,8 +170,8 @@ func TestCountersMatchARecount(t *testing.T) {
 			fixed, err := st.Recount(context.Background())
 			assert.NoErr(t, err)
 			assert.Equal(t, fixed, 0)
-			assert.NoErr(t, st.ExecForTest("UPDATE unit_counts SET reached = reached + 1 WHERE unit_code = 'D2'"))
-			assert.NoErr(t, st.ExecForTest("INSERT INTO learner_keys (unit_code, birth_year, name_key, learners) VALUES ('C4', 1900, 'khong co ai', 1)"))
+			assert.NoErr(t, st.ExecForTest(context.Background(), "UPDATE unit_counts SET reached = reached + 1 WHERE unit_code = 'D2'"))
+			assert.NoErr(t, st.ExecForTest(context.Background(), "INSERT INTO learner_keys (unit_code, birth_year, name_key, learners) VALUES ('C4', 1900, 'khong co ai', 1)"))
 			fixed, err = st.Recount(context.Background())
 			assert.NoErr(t, err)
 			assert.Equal(t, fixed, 2)

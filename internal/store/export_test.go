@@ -6,9 +6,3 @@ import "context"
 func (st *Store) WriteThroughReader(ctx context.Context) error {
 	return st.r.WithContext(ctx).Exec("INSERT INTO settings (name, value, updated_at) VALUES ('x', 'y', ?)", st.now()).Error
 }
-
-// ExecForTest runs a statement on the writer: tests break counters with it
-// to see that a recount mends them.
-func (st *Store) ExecForTest(sql string, args ...any) error {
-	return st.w.Exec(sql, args...).Error
-}

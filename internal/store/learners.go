@@ -20,12 +20,14 @@ type Learner struct {
 	Name         string
 	BirthYear    int
 	UnitCode     string
-	Village      *string
+	Village      *string // a village typed as "other", when VillageCode is nil
+	VillageCode  *string // a village unit under the commune
 	Gender       *string
 	Phone        *string
 	PinHash      *string
 	ClassID      *int64
 	Submission   *string
+	ConsentBy    *int64 // the staff member who enrolled them, consent given on paper
 	ConsentAt    time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -45,41 +47,90 @@ var ErrDuplicateSubmission = errors.New("store: form already submitted")
 // Submission nonce) creates one learner: the second call returns the first
 // learner and ErrDuplicateSubmission.
 func (st *Store) CreateLearner(ctx context.Context, l *Learner) error {
-	now := st.now()
-	if !l.CreatedAt.IsZero() { // imported or demo data keeps its date
-		now = l.CreatedAt.UTC().Truncate(time.Microsecond)
+	return st.CreateLearners(ctx, []*Learner{l})
+}
+
+// CreateLearners stores learners all together or not at all (a trainer's
+// import), each with a fresh personal code, and counts them as
+// registrations of their commune's day, in one transaction. It is the one
+// code path that creates learners: a self sign-up is a list of one.
+//
+// Submission keys make a list idempotent: if any learner's key is already
+// stored, that list was saved before (the keys of a list are drawn
+// together), so nothing is written and that learner comes back in its
+// place with ErrDuplicateSubmission.
+func (st *Store) CreateLearners(ctx context.Context, list []*Learner) error {
+	if len(list) == 0 {
+		return nil
 	}
-	l.ConsentAt, l.CreatedAt, l.UpdatedAt, l.LastActiveAt = now, now, now, now
+	for _, l := range list {
+		now := st.now()
+		if !l.CreatedAt.IsZero() { // imported or demo data keeps its date
+			now = l.CreatedAt.UTC().Truncate(time.Microsecond)
+		}
+		l.ConsentAt, l.CreatedAt, l.UpdatedAt, l.LastActiveAt = now, now, now, now
+	}
 	for try := 0; ; try++ {
-		l.ID = 0
-		l.Code = codes.New(LearnerCodeLength)
 		err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if l.Submission != nil {
+			var keys []string
+			for _, l := range list {
+				if l.Submission != nil {
+					keys = append(keys, *l.Submission)
+				}
+			}
+			if len(keys) > 0 {
 				var prior Learner
-				err := tx.Where("submission = ?", *l.Submission).Take(&prior).Error
+				err := tx.Where("submission IN ?", keys).Order("id").Take(&prior).Error
 				if err == nil {
-					*l = prior
+					for _, l := range list {
+						if l.Submission != nil && *l.Submission == *prior.Submission {
+							*l = prior
+						}
+					}
 					return ErrDuplicateSubmission
 				}
 				if !errors.Is(err, gorm.ErrRecordNotFound) {
 					return err
 				}
 			}
-			if err := tx.Create(l).Error; err != nil {
-				return err
+			type day struct{ unit, day string }
+			counts := map[day]int{}
+			first := map[day]time.Time{}
+			var order []day
+			for _, l := range list {
+				l.ID = 0
+				l.Code = codes.New(LearnerCodeLength)
+				if err := tx.Create(l).Error; err != nil {
+					return err
+				}
+				k := day{l.UnitCode, l.CreatedAt.In(st.loc).Format("2006-01-02")}
+				if counts[k] == 0 {
+					order = append(order, k)
+					first[k] = l.CreatedAt
+				}
+				counts[k]++
 			}
-			if err := st.count(tx, l.UnitCode, "registered", 1, now); err != nil {
-				return err
+			for _, k := range order {
+				if err := st.count(tx, k.unit, "registered", counts[k], first[k]); err != nil {
+					return err
+				}
 			}
-			return st.countRegistration(tx, *l) // report counters (counters.go)
+			for _, l := range list {
+				if err := st.countRegistration(tx, *l); err != nil { // report counters (counters.go)
+					return err
+				}
+			}
+			return nil
 		})
 		switch {
 		case err == nil, errors.Is(err, ErrDuplicateSubmission):
 			return err
 		case isUniqueViolation(err) && try < 5:
-			continue // another learner drew the same code: draw again
+			// Another learner drew the same code, or the same list is
+			// being saved at this moment (its keys now exist): try again.
+			continue
 		default:
-			return fmt.Errorf("store: create learner: %w", err)
+			return fmt.Errorf("store: create learners: %w", err)
 		}
 	}
 }
@@ -277,4 +328,21 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// LearnersBornIn returns the learners of one commune born in any of years,
+// the few rows among which a likely duplicate of a new learner can be (the
+// names are compared by the caller, accent- and case-blind). Only the
+// columns that comparison and its message need are read.
+func (st *Store) LearnersBornIn(ctx context.Context, commune string, years []int) ([]Learner, error) {
+	var out []Learner
+	if len(years) == 0 {
+		return out, nil
+	}
+	err := st.r.WithContext(ctx).Select("id", "code", "name", "birth_year", "unit_code", "village", "village_code", "class_id", "submission").
+		Where("unit_code = ? AND birth_year IN ?", commune, years).Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: learners born in: %w", err)
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -65,6 +66,8 @@ type Store struct {
 	now     func() time.Time
 	loc     *time.Location // Vietnam, for the day an event is counted on
 	chains  sync.Map       // unit code → codes from the root down to it (paths never change)
+
+	backupTest backupHooks // slows the online backup down for tests; zero otherwise
 }
 
 // IsPostgresURL tells whether dsn names a PostgreSQL server rather than a
@@ -90,10 +93,21 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if st.loc, err = time.LoadLocation("Asia/Ho_Chi_Minh"); err != nil {
 		return nil, fmt.Errorf("store: time zone: %w", err)
 	}
-	cfg := func() *gorm.Config {
+	// GORM's prepared-statement cache can deadlock a pool whose
+	// connections are all held by transactions (gorm issue #7465): a caller
+	// outside a transaction, first to use a query, registers it and waits
+	// for a connection to prepare it on, while the transactions holding the
+	// connections wait for that same preparation. The writer pool has one
+	// connection, so one transaction is enough, and a restart under load
+	// (an empty cache) hung the server for good; see
+	// TestWriterCannotDeadlockOnPreparedStatements. So only the SQLite
+	// readers use the cache: they take no transactions but Export's, which
+	// holds one connection of several. pgx caches prepared statements on
+	// each PostgreSQL connection by itself.
+	cfg := func(prepare bool) *gorm.Config {
 		return &gorm.Config{
 			SkipDefaultTransaction: true,
-			PrepareStmt:            true,
+			PrepareStmt:            prepare,
 			NowFunc:                st.now,
 			Logger: logger.NewSlogLogger(opts.Log, logger.Config{
 				LogLevel:                  logger.Warn,
@@ -109,7 +123,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 
 	if IsPostgresURL(dsn) {
-		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		db, err := gorm.Open(postgres.Open(dsn), cfg(false))
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres %s: %w", redactURL(dsn), err)
 		}
@@ -122,7 +136,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			_ = st.Close()
 			return nil, fmt.Errorf("store: connect to %s: %w", redactURL(dsn), err)
 		}
-		if err := st.openReplica(ctx, opts.Replica, cfg(), readConns); err != nil {
+		if err := st.openReplica(ctx, opts.Replica, cfg(false), readConns); err != nil {
 			_ = st.Close()
 			return nil, err
 		}
@@ -137,7 +151,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: create folder for %s: %w", dsn, err)
 		}
 	}
-	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg())
+	if err := ownerOnly(dsn, opts.Log); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+	}
+	w, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, false)), cfg(false))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
@@ -150,7 +167,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
 	}
-	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg())
+	r, err := gorm.Open(sqlite.Open(sqliteDSN(dsn, true)), cfg(true))
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("store: open %s for reading: %w", dsn, err)
@@ -203,15 +220,59 @@ func (st *Store) HasReplica() bool { return st.rep != st.r }
 //     (only an OS crash can lose the last commits) and much faster than FULL;
 //   - _txlock=immediate takes the write lock at BEGIN, so a transaction never
 //     fails half-way when it upgrades from read to write;
+//   - secure_delete=on overwrites deleted rows with zeros, in their page and
+//     in pages put on the free list, so a learner who deletes their data
+//     cannot be read back from the file (DESIGN §6). "fast" would leave
+//     traces on free-list pages. The old versions of the pages still sit in
+//     the WAL until a checkpoint: see Scrub;
 //   - the reader pool is query-only, so a write sent to it by mistake fails
 //     loudly instead of racing the writer.
 func sqliteDSN(path string, readOnly bool) string {
 	dsn := "file:" + path + "?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on" +
+		"&_secure_delete=on" +
 		"&_cache_size=-8000" // KiB per connection; keeps RSS inside the budget
 	if readOnly {
 		return dsn + "&_query_only=1"
 	}
 	return dsn + "&_txlock=immediate"
+}
+
+// ownerOnly makes the database file readable by its owner only (DESIGN §6):
+// it creates a missing file with mode 0600 before SQLite opens it, since
+// SQLite would create it 0644 (less the umask), and it takes the group and
+// world bits off an existing file. SQLite gives the -wal and -shm files the
+// mode of the database file; older ones, made before this rule, are
+// tightened too. The log names the file and its old mode, nothing else.
+func ownerOnly(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		mode := info.Mode().Perm()
+		if !info.Mode().IsRegular() || mode&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, mode&0o700); err != nil {
+			// Not fatal: the server still works, and the operator is told how to fix it.
+			log.Warn("database file is readable by other users and could not be restricted; run chmod 600 on it",
+				"file", p, "mode", fmt.Sprintf("%#o", mode), "err", err)
+			continue
+		}
+		log.Warn("database file was readable by other users; it is now readable by its owner only",
+			"file", p, "was", fmt.Sprintf("%#o", mode), "now", fmt.Sprintf("%#o", mode&0o700))
+	}
+	return nil
 }
 
 // Dialect returns the database engine.
@@ -247,6 +308,28 @@ func (st *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// Scrub makes rows deleted a moment ago unreadable from the database files:
+// call it after deleting a learner. secure_delete has already zeroed them in
+// the current version of each page, but the WAL still holds the versions
+// from before the deletion; a TRUNCATE checkpoint copies the new pages into
+// the database file and empties the WAL. It waits (busy_timeout) for
+// readers still on an older snapshot, and says so if one outlasted the wait:
+// the old frames then leave at the next checkpoint. A no-op on PostgreSQL
+// (its VACUUM reclaims dead rows).
+func (st *Store) Scrub(ctx context.Context) error {
+	if st.dialect != SQLite {
+		return nil
+	}
+	var busy, frames, done int
+	if err := st.w.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &frames, &done); err != nil {
+		return fmt.Errorf("store: scrub: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("store: scrub: a reader held the WAL; deleted rows leave it at the next checkpoint")
+	}
+	return nil
+}
+
 // Optimize runs SQLite's periodic housekeeping: refresh planner statistics
 // and truncate the WAL so it does not grow without bound. A no-op on
 // PostgreSQL, whose autovacuum does this.
@@ -259,21 +342,6 @@ func (st *Store) Optimize(ctx context.Context) error {
 	}
 	if err := st.w.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)
-	}
-	return nil
-}
-
-// Backup writes a consistent copy of the live SQLite database to out with
-// VACUUM INTO, which reads one snapshot while writers carry on.
-func (st *Store) Backup(ctx context.Context, out string) error {
-	if st.dialect != SQLite {
-		return errors.New("store: backup copies a SQLite file; on PostgreSQL use pg_dump (docs/scaling.md)")
-	}
-	if _, err := os.Stat(out); err == nil {
-		return fmt.Errorf("store: backup: %s already exists", out)
-	}
-	if err := st.w.WithContext(ctx).Exec("VACUUM INTO ?", out).Error; err != nil {
-		return fmt.Errorf("store: backup to %s: %w", out, err)
 	}
 	return nil
 }
@@ -326,7 +394,7 @@ func (st *Store) Pragmas(ctx context.Context, reader bool, n int) ([]map[string]
 		}
 		defer conn.Close()
 		p := map[string]string{}
-		for _, name := range []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous", "query_only"} {
+		for _, name := range []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous", "secure_delete", "query_only"} {
 			var v string
 			if err := conn.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
 				return nil, fmt.Errorf("store: pragma %s: %w", name, err)

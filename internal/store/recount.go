@@ -335,7 +335,7 @@ func (st *Store) storedCounters(tx *gorm.DB) (map[string]*CounterDelta, error) {
 		return nil, err
 	}
 	for _, r := range tasks {
-		get(r.UnitCode).add(CounterDelta{Tasks: map[string]TaskCount{r.Task: {r.Alone, r.WithHelp}}}, 1)
+		get(r.UnitCode).add(CounterDelta{Tasks: map[string]TaskReach{r.Task: {r.Alone, r.WithHelp}}}, 1)
 	}
 	var days []struct {
 		UnitCode, Day string
@@ -442,7 +442,7 @@ func (st *Store) writeCounters(tx *gorm.DB, total map[string]*CounterDelta) erro
 			}
 		}
 		for _, k := range sortedKeys(d.Tasks) {
-			if t := d.Tasks[k]; t != (TaskCount{}) {
+			if t := d.Tasks[k]; t != (TaskReach{}) {
 				taskRows = append(taskRows, []any{u, k, t.Alone, t.WithHelp})
 			}
 		}

@@ -32,7 +32,7 @@ type UnitCounts struct {
 	PracticePasses    int64
 	TaskAloneLearners int64
 	Modules           map[string]int64
-	Tasks             map[string]TaskCount
+	Tasks             map[string]TaskReach
 	UpdatedAt         *time.Time // when a counter of the unit last changed
 }
 
@@ -63,7 +63,7 @@ func (u *UnitCounts) Add(o UnitCounts) {
 	}
 	for k, v := range o.Tasks {
 		if u.Tasks == nil {
-			u.Tasks = map[string]TaskCount{}
+			u.Tasks = map[string]TaskReach{}
 		}
 		t := u.Tasks[k]
 		t.Alone += v.Alone
@@ -136,9 +136,9 @@ func (st *Store) UnitCountsOf(ctx context.Context, codes []string) (map[string]U
 	for _, t := range tasks {
 		u := out[t.UnitCode]
 		if u.Tasks == nil {
-			u.Tasks = map[string]TaskCount{}
+			u.Tasks = map[string]TaskReach{}
 		}
-		u.Tasks[t.Task] = TaskCount{t.Alone, t.WithHelp}
+		u.Tasks[t.Task] = TaskReach{t.Alone, t.WithHelp}
 		out[t.UnitCode] = u
 	}
 	var active []struct {

@@ -13,6 +13,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -47,23 +49,109 @@ func NewStore(t testing.TB) *store.Store {
 }
 
 // NewDemoStore is NewStore with the demo data loaded (cheap password hashes).
+// On SQLite the demo database is built once per test binary and each test
+// gets its own copy of the file: loading it takes seconds on a busy 2-core
+// machine, copying it a millisecond. On PostgreSQL each test loads it.
 func NewDemoStore(t testing.TB) *store.Store {
 	t.Helper()
-	st := NewStore(t)
-	if _, err := demo.Load(context.Background(), st, demo.Options{Learners: 20, Catalog: Catalog(t), PasswordCost: bcrypt.MinCost}); err != nil {
+	ctx := context.Background()
+	if Backend() == "postgres" {
+		st := NewStore(t)
+		if err := loadDemo(ctx, st); err != nil {
+			t.Fatalf("demo: %v", err)
+		}
+		return st
+	}
+	data, err := demoTemplate()
+	if err != nil {
 		t.Fatalf("demo: %v", err)
+	}
+	path := NewDSN(t)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil { // nothing to do: proves the copy is complete
+		t.Fatalf("migrate: %v", err)
 	}
 	return st
 }
 
-// Catalog loads the embedded curriculum.
+func loadDemo(ctx context.Context, st *store.Store) error {
+	cat, err := embeddedCatalog()
+	if err != nil {
+		return err
+	}
+	_, err = demo.Load(ctx, st, demo.Options{Learners: 20, Catalog: cat, PasswordCost: bcrypt.MinCost})
+	return err
+}
+
+// demoFile holds the demo database that NewDemoStore copies, built by the
+// first test that asks for it. With embedded, it is the only package state
+// in testutil: caches of things that never change once built, shared by the
+// tests of one binary (parallel ones included).
+var demoFile struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+func demoTemplate() ([]byte, error) {
+	demoFile.once.Do(func() { demoFile.data, demoFile.err = buildDemoFile() })
+	return demoFile.data, demoFile.err
+}
+
+// buildDemoFile loads the demo into a fresh database in a temporary folder
+// and returns a consistent single-file copy of it (no WAL to carry along).
+func buildDemoFile() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "kynangso-demo-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "demo.db"), store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := loadDemo(ctx, st); err != nil {
+		return nil, err
+	}
+	copyPath := filepath.Join(dir, "copy.db")
+	if err := st.Backup(ctx, copyPath); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(copyPath)
+}
+
+// Catalog returns the embedded curriculum, loaded once per test binary: a
+// Catalog never changes after Load, so tests (parallel ones too) share it.
 func Catalog(t testing.TB) *curriculum.Catalog {
 	t.Helper()
-	cat, err := curriculum.Load(content.FS, "content")
+	cat, err := embeddedCatalog()
 	if err != nil {
 		t.Fatalf("content: %v", err)
 	}
 	return cat
+}
+
+func embeddedCatalog() (*curriculum.Catalog, error) {
+	embedded.once.Do(func() { embedded.cat, embedded.err = curriculum.Load(content.FS, "content") })
+	return embedded.cat, embedded.err
+}
+
+var embedded struct {
+	once sync.Once
+	cat  *curriculum.Catalog
+	err  error
 }
 
 // ServerOptions change the test server.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kynangso/kynangso/internal/auth"
 	"github.com/kynangso/kynangso/internal/demo"
@@ -74,12 +75,28 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 	}
 	tokenA := store.APIToken{Name: "Token A", TokenHash: "hash-of-token-a", UnitCode: w.communeA.Code}
 	assert.NoErr(t, srv.Store.CreateAPIToken(ctx, &tokenA))
+	// A session of class A, today, with attendance taken and a lesson
+	// finished in person, so its pages show learner A's name.
+	m := testutil.Catalog(t).Modules("vi")[0]
+	today := time.Now().In(vietnam(t)).Format("2006-01-02")
+	session, err := srv.Store.OpenSession(ctx, store.OpenSessionInput{ClassID: w.classA.ID, HeldOn: today, By: w.trainerA.ID,
+		Lessons: []store.LessonRef{{Module: m.Slug, Lesson: m.Lessons[0].Slug}}})
+	assert.NoErr(t, err)
+	_, err = srv.Store.SaveAttendance(ctx, w.classA.ID, session.ID, []int64{w.learnerA.ID})
+	assert.NoErr(t, err)
+	village, err := srv.Store.CreateVillage(ctx, w.communeA, "Ấp Zzq")
+	assert.NoErr(t, err)
 	w.resourceArgs = map[string]string{
 		// Staff pages' route parameters, each naming something of commune
 		// A. A helper adding a route with a new parameter adds it here.
-		"id":    fmt.Sprint(w.trainerA.ID), // /admin/users/:id
-		"code":  w.communeA.Code,           // /reports/units/:code/..., /reports/api/units/:code, /admin/units/:code
-		"token": fmt.Sprint(tokenA.ID),     // /admin/tokens/:token/revoke
+		"id":      fmt.Sprint(w.trainerA.ID), // /admin/users/:id
+		"class":   fmt.Sprint(w.classA.ID),   // /trainer/classes/:class/...
+		"session": fmt.Sprint(session.ID),    // .../sessions/:session
+		"learner": fmt.Sprint(w.learnerA.ID), // /trainer/learners/:learner
+		"module":  m.Slug,                    // .../grid/:module
+		"village": village.Code,              // /trainer/villages/:village
+		"code":    w.communeA.Code,           // /reports/units/:code/..., /reports/api/units/:code, /admin/units/:code
+		"token":   fmt.Sprint(tokenA.ID),     // /admin/tokens/:token/revoke
 	}
 	return w
 }
@@ -195,4 +212,12 @@ func fillParams(t *testing.T, pattern string, args map[string]string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// vietnam is the time zone the trainers' days are counted in.
+func vietnam(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	assert.NoErr(t, err)
+	return loc
 }

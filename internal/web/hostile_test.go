@@ -64,6 +64,7 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 		{name: "profile", path: "/me", learner: true, base: url.Values{"name": {"Nguyễn Văn Mười"}, "birth_year": {"1960"}, "phone": {""}},
 			fields: []string{"name", "birth_year", "phone"}, refusing: url.Values{"birth_year": {"x"}}},
 		{name: "pin", path: "/me/pin", learner: true, base: url.Values{"pin": {"1234"}}, fields: []string{"pin"}},
+		{name: "check", path: "/check/before", base: checkForm(cat.Check("vi"), "abcdefgh12345678", allRight), fields: []string{"q1", "q12", "_sub"}},
 	}
 	type counts struct{ learners, attempts, certificates int64 }
 	count := func() counts {

@@ -18,17 +18,26 @@ import (
 	"github.com/kynangso/kynangso/internal/validate"
 )
 
-// registerForm is the registration form (DESIGN §4 field names).
+// registerForm is the registration form (DESIGN §4 field names). A
+// trainer's enrolment form is the same form.
 type registerForm struct {
 	validate.Form
-	Name       string
-	BirthYear  string
+	applicant
 	Commune    string
-	Village    string
-	Gender     string
-	Phone      string
 	Consent    string
 	Submission string // nonce: the same form sent twice creates one learner
+}
+
+// applicant is a resident as a form or a row of an imported file gives
+// them, before the checks: the fields of DESIGN §4, plus village_code, the
+// village chosen from the commune's list ("other" or "" when typed).
+type applicant struct {
+	Name        string
+	BirthYear   string
+	Village     string
+	VillageCode string
+	Gender      string
+	Phone       string
 }
 
 // communeGroup is one optgroup of the commune picker: the communes of one
@@ -44,6 +53,7 @@ type registerPage struct {
 	Groups    []communeGroup
 	Class     *store.Class // joining this class
 	ClassUnit store.Unit
+	Villages  []store.Unit // of the class's (or the chosen) commune, when it keeps a list
 	MinYear   int
 	MaxYear   int
 }
@@ -166,8 +176,8 @@ func (s *Server) classFromPath(c echo.Context) (*store.Class, error) {
 		return nil, nil
 	}
 	class, err := s.store.ClassByJoinCode(c.Request().Context(), code)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+	if errors.Is(err, store.ErrNotFound) || err == nil && class.ArchivedAt != nil {
+		return nil, nil // an archived class takes nobody in
 	}
 	if err != nil {
 		return nil, err
@@ -178,18 +188,25 @@ func (s *Server) classFromPath(c echo.Context) (*store.Class, error) {
 func (s *Server) renderRegister(c echo.Context, status int, f registerForm, class *store.Class) error {
 	ctx := c.Request().Context()
 	p := registerPage{Page: s.page(c), Form: f, Class: class, MinYear: minBirthYear, MaxYear: maxBirthYear()}
+	commune := f.Commune
 	if class != nil {
 		u, err := s.store.UnitByCode(ctx, class.UnitCode)
 		if err != nil {
 			return err
 		}
-		p.ClassUnit = u
+		p.ClassUnit, commune = u, u.Code
 	} else {
 		groups, err := s.communeGroups(ctx)
 		if err != nil {
 			return err
 		}
 		p.Groups = groups
+	}
+	if commune != "" && f.Err("commune") == nil {
+		var err error
+		if p.Villages, err = s.villageUnits(ctx, commune); err != nil {
+			return err
+		}
 	}
 	return s.render(c, status, "register", p)
 }
@@ -202,12 +219,7 @@ func (s *Server) renderRegister(c echo.Context, status int, f registerForm, clas
 // later, it finds nobody.
 func (s *Server) register(c echo.Context, class *store.Class) error {
 	ctx := c.Request().Context()
-	f := registerForm{
-		Name: c.FormValue("name"), BirthYear: c.FormValue("birth_year"),
-		Commune: c.FormValue("commune"), Village: c.FormValue("village"),
-		Gender: c.FormValue("gender"), Phone: c.FormValue("phone"), Consent: c.FormValue("consent"),
-		Submission: c.FormValue("_form"),
-	}
+	f := readRegisterForm(c)
 	if class != nil {
 		f.Commune = class.UnitCode
 	}
@@ -261,37 +273,83 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 		}
 	}
 	s.clearPending(c)
+	if err := s.attachCheck(c, l.ID); err != nil { // the "before" check taken as a visitor
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/welcome")
 }
 
-// checkRegister validates f and returns the learner it describes.
+// readRegisterForm reads the fields of the registration form as sent.
+func readRegisterForm(c echo.Context) registerForm {
+	return registerForm{
+		applicant: applicant{Name: c.FormValue("name"), BirthYear: c.FormValue("birth_year"),
+			Village: c.FormValue("village"), VillageCode: c.FormValue("village_code"),
+			Gender: c.FormValue("gender"), Phone: c.FormValue("phone")},
+		Commune: c.FormValue("commune"), Consent: c.FormValue("consent"), Submission: c.FormValue("_form"),
+	}
+}
+
+// checkRegister validates f (a resident's own sign-up or a trainer's
+// enrolment) and returns the learner it describes.
 func (s *Server) checkRegister(ctx context.Context, f *registerForm) (store.Learner, error) {
-	p, year, phone := checkPerson(&f.Form, person{f.Name, f.BirthYear, f.Phone})
-	f.Name, f.BirthYear, f.Phone = p.Name, p.BirthYear, p.Phone
-	f.Village = f.TextField("village", f.Village, 80)
 	f.Commune = f.TextField("commune", f.Commune, 12)
 	f.Check(validate.NotBlank(f.Commune), "commune", "form.error.commune_required")
-	if validate.NotBlank(f.Commune) {
+	var villages []store.Unit
+	if validate.NotBlank(f.Commune) && f.Err("commune") == nil {
 		u, err := s.store.UnitByCode(ctx, f.Commune)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.Learner{}, err
 		}
 		f.Check(err == nil && u.Level == units.Commune, "commune", "form.error.commune_unknown")
+		if f.Err("commune") == nil {
+			if villages, err = s.villageUnits(ctx, f.Commune); err != nil {
+				return store.Learner{}, err
+			}
+		}
 	}
-	f.Check(slices.Contains([]string{"", "female", "male", "other"}, f.Gender), "gender", "form.error.gender")
+	l := checkApplicant(&f.Form, &f.applicant, villages)
 	f.Check(f.Consent == "yes", "consent", "form.error.consent")
+	l.UnitCode = f.Commune
+	return l, nil
+}
 
-	l := store.Learner{Name: f.Name, BirthYear: year, UnitCode: f.Commune}
-	if f.Village != "" {
-		l.Village = &f.Village
+// checkApplicant is the one set of checks for a new learner, whether they
+// sign up themselves, a trainer enrols them or a file brings them: the
+// person (checkPerson), their village against the commune's list, and
+// their gender. Problems go into f; a is cleaned in place (so it can be
+// shown back) and the learner it describes is returned, without commune.
+//
+// A village chosen from the list is stored as its unit code. A typed
+// village that names one of the list (accents, case and a leading "ấp" or
+// "thôn" aside) is stored as that unit too; any other typed name is kept
+// as free text, the "other" of the list.
+func checkApplicant(f *validate.Form, a *applicant, villages []store.Unit) store.Learner {
+	p, year, phone := checkPerson(f, person{a.Name, a.BirthYear, a.Phone})
+	a.Name, a.BirthYear, a.Phone = p.Name, p.BirthYear, p.Phone
+	a.Village = f.TextField("village", a.Village, 80)
+	f.Check(slices.Contains([]string{"", "female", "male", "other"}, a.Gender), "gender", "form.error.gender")
+	l := store.Learner{Name: a.Name, BirthYear: year}
+	switch a.VillageCode {
+	case "", "other":
+		if v := matchVillage(villages, a.Village); v != nil {
+			l.VillageCode = &v.Code
+		} else if a.Village != "" {
+			l.Village = &a.Village
+		}
+	default:
+		i := slices.IndexFunc(villages, func(u store.Unit) bool { return u.Code == a.VillageCode })
+		f.Check(i >= 0, "village_code", "villages.error_choose")
+		if i >= 0 {
+			l.VillageCode = &villages[i].Code
+		}
 	}
-	if f.Gender != "" {
-		l.Gender = &f.Gender
+	if a.Gender != "" {
+		l.Gender = &a.Gender
 	}
 	if phone != "" {
 		l.Phone = &phone
 	}
-	return l, nil
+	return l
 }
 
 // person is what a learner gives at registration and may correct later on

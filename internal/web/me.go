@@ -57,6 +57,15 @@ type mePage struct {
 	Welcome      bool                   // right after registering: the code is the main thing
 	Practice     []*curriculum.Scenario // practice scenarios passed
 	PracticeAll  int                    // practice scenarios offered
+	Check        *checkSummary          // the before/after check; nil when the content has none
+	Tasks        []myTaskView           // real tasks a trainer ticked
+}
+
+// myTaskView is a real task the learner was seen doing.
+type myTaskView struct {
+	Task  *curriculum.Task
+	Alone bool
+	Day   time.Time
 }
 
 type certificateView struct {
@@ -116,8 +125,24 @@ func (s *Server) mePage(c echo.Context) (mePage, error) {
 		p.Certificates = append(p.Certificates, certificateView{Certificate: cert, Title: s.certificateTitle(p.Page, cert)})
 	}
 	p.PracticeAll = len(s.cur.Scenarios(p.Lang))
-	p.Practice, err = s.practicePasses(c, p.Lang, l.ID)
-	return p, err
+	if p.Practice, err = s.practicePasses(c, p.Lang, l.ID); err != nil {
+		return p, err
+	}
+	ticks, err := s.store.TasksOf(ctx, l.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, t := range ticks {
+		if task, ok := s.cur.Task(p.Lang, t.Task); ok {
+			p.Tasks = append(p.Tasks, myTaskView{Task: task, Alone: t.Alone, Day: dayTime(t.DoneOn)})
+		}
+	}
+	if s.cur.Check(p.Lang) != nil {
+		sum, err := s.checkSummaryFor(c, p.Page)
+		p.Check = &sum
+		return p, err
+	}
+	return p, nil
 }
 
 // moduleProgress summarises every module for a learner's records.
@@ -294,6 +319,8 @@ type myData struct {
 	BirthYear    int             `json:"birth_year"`
 	Commune      myUnit          `json:"commune"`
 	Village      *string         `json:"village"`
+	VillageCode  *string         `json:"village_code"`           // a village of the commune's list
+	OnPaper      bool            `json:"consent_given_on_paper"` // enrolled by a trainer
 	Gender       *string         `json:"gender"`
 	Phone        *string         `json:"phone"`
 	PINSet       bool            `json:"pin_set"`
@@ -306,6 +333,33 @@ type myData struct {
 	Attempts     []myAttempt     `json:"attempts"`
 	Certificates []myCertificate `json:"certificates"`
 	Practice     []myPracticeRun `json:"practice"`
+	Tasks        []myTask        `json:"tasks"`
+	Checks       []myCheck       `json:"checks"`
+}
+
+// myCheck is one result of the before/after check.
+type myCheck struct {
+	Kind    string            `json:"kind"`
+	Answers map[string]string `json:"answers"`
+	Correct int               `json:"correct"`
+	Total   int               `json:"total"`
+	Modules []myCheckModule   `json:"modules"`
+	TakenAt time.Time         `json:"taken_at"`
+}
+
+type myCheckModule struct {
+	Module  string `json:"module"`
+	Correct int    `json:"correct"`
+	Total   int    `json:"total"`
+}
+
+// myTask is a real task a trainer ticked for the learner.
+type myTask struct {
+	Task     string    `json:"task"`
+	Title    string    `json:"title"`
+	Alone    bool      `json:"alone"`
+	DoneOn   string    `json:"done_on"`
+	TickedAt time.Time `json:"ticked_at"`
 }
 
 // myPracticeRun is one walk through a practice scenario and its path.
@@ -370,9 +424,9 @@ type myCertificate struct {
 func (s *Server) meData(c echo.Context) error {
 	ctx := c.Request().Context()
 	l := currentLearner(c)
-	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, Gender: l.Gender, Phone: l.Phone,
+	d := myData{Code: l.Code, Name: l.Name, BirthYear: l.BirthYear, Village: l.Village, VillageCode: l.VillageCode, OnPaper: l.ConsentBy != nil, Gender: l.Gender, Phone: l.Phone,
 		PINSet: l.PinHash != nil, ConsentAt: l.ConsentAt, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, LastActiveAt: l.LastActiveAt,
-		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}}
+		Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []myCertificate{}, Practice: []myPracticeRun{}, Checks: []myCheck{}, Tasks: []myTask{}}
 	unit, err := s.store.UnitByCode(ctx, l.UnitCode)
 	if err != nil {
 		return err
@@ -416,6 +470,28 @@ func (s *Server) meData(c echo.Context) error {
 		}
 		d.Practice = append(d.Practice, mr)
 	}
+	ticks, err := s.store.TasksOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range ticks {
+		title := t.Task
+		if task, ok := s.cur.Task(curriculum.DefaultLocale, t.Task); ok {
+			title = task.Title
+		}
+		d.Tasks = append(d.Tasks, myTask{Task: t.Task, Title: title, Alone: t.Alone, DoneOn: t.DoneOn, TickedAt: t.TickedAt})
+	}
+	checks, err := s.store.CheckResultsOf(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range checks {
+		mc := myCheck{Kind: r.Kind, Answers: r.Choices(), Correct: r.Correct, Total: r.Total, TakenAt: r.TakenAt, Modules: []myCheckModule{}}
+		for _, m := range r.Modules {
+			mc.Modules = append(mc.Modules, myCheckModule{Module: m.Module, Correct: m.Correct, Total: m.Total})
+		}
+		d.Checks = append(d.Checks, mc)
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="kynangso-`+l.Code+`.json"`)
 	h.Set(echo.HeaderCacheControl, "no-store")
@@ -435,6 +511,12 @@ func (s *Server) meDeletePost(c echo.Context) error {
 	l := currentLearner(c)
 	if err := s.store.DeleteLearner(c.Request().Context(), l.ID); err != nil {
 		return err
+	}
+	// The rows are gone; push them out of the WAL too, so no copy of the
+	// files still holds them. If a reader holds the WAL now, the next
+	// checkpoint does it: the deletion itself has succeeded either way.
+	if err := s.store.Scrub(c.Request().Context()); err != nil {
+		s.log.Warn("scrub after a learner deleted their data", "err", err)
 	}
 	if err := s.signOut(c); err != nil {
 		return err

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -73,17 +72,15 @@ func methodLabel(method string) string {
 	return "other"
 }
 
-// metricsShow answers /metrics to clients on the loopback interface, or to
-// anyone with the configured bearer token. A request relayed by a proxy on
-// the same host carries X-Forwarded-For and needs the token.
+// metricsShow answers /metrics to clients on this machine, or to anyone
+// with the configured bearer token. A request relayed by a proxy on the
+// same host carries a forwarding header and needs the token (see
+// fromThisMachine).
 func (s *Server) metricsShow(c echo.Context) error {
 	r := c.Request()
-	allowed := false
+	allowed := fromThisMachine(r, s.cfg.TrustProxy)
 	if tok := s.cfg.MetricsToken; tok != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+tok)) == 1 {
 		allowed = true
-	} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil && r.Header.Get("X-Forwarded-For") == "" {
-		ip := net.ParseIP(host)
-		allowed = ip != nil && ip.IsLoopback()
 	}
 	if !allowed {
 		return echo.ErrForbidden

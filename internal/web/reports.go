@@ -166,13 +166,13 @@ func subtractCounts(a, b store.UnitCounts) store.UnitCounts {
 		Reached: a.Reached - b.Reached, OneModule: a.OneModule - b.OneModule, Graduates: a.Graduates - b.Graduates,
 		LessonsCompleted: a.LessonsCompleted - b.LessonsCompleted, Attempts: a.Attempts - b.Attempts,
 		ScoreSum: a.ScoreSum - b.ScoreSum, TotalSum: a.TotalSum - b.TotalSum, PracticePasses: a.PracticePasses - b.PracticePasses,
-		TaskAloneLearners: a.TaskAloneLearners - b.TaskAloneLearners, Modules: map[string]int64{}, Tasks: map[string]store.TaskCount{}}
+		TaskAloneLearners: a.TaskAloneLearners - b.TaskAloneLearners, Modules: map[string]int64{}, Tasks: map[string]store.TaskReach{}}
 	for k, v := range a.Modules {
 		out.Modules[k] = v - b.Modules[k]
 	}
 	for k, v := range a.Tasks {
 		w := b.Tasks[k]
-		out.Tasks[k] = store.TaskCount{Alone: v.Alone - w.Alone, WithHelp: v.WithHelp - w.WithHelp}
+		out.Tasks[k] = store.TaskReach{Alone: v.Alone - w.Alone, WithHelp: v.WithHelp - w.WithHelp}
 	}
 	return out
 }
@@ -215,18 +215,19 @@ func unitRow(u store.Unit, c store.UnitCounts, name, href string, loc *i18n.Loca
 	}
 	return []cell{textCell(u.Code), first, pilot, optInt(u.Population), optInt(u.PopulationWorking), optInt(u.Target),
 		intCell(c.Registered), intCell(c.Active30d), intCell(c.Reached), intCell(c.OneModule), intCell(c.Graduates),
-		intCell(headline(c)), pctCell(c.Reached, deref(u.Population)), pctCell(c.Reached, deref(u.PopulationWorking)),
-		pctCell(c.Reached, derefOr(goal)), pctCell(c.Reached, int64(deref(u.Target))), score}
+		intCell(headline(c)), pctCell(c.Reached, num(u.Population)), pctCell(c.Reached, num(u.PopulationWorking)),
+		pctCell(c.Reached, derefOr(goal)), pctCell(c.Reached, int64(num(u.Target))), score}
 }
 
-func deref[T int | int64](p *T) int64 {
+// num reads an optional count, 0 when not given.
+func num[T int | int64](p *T) int64 {
 	if p == nil {
 		return 0
 	}
 	return int64(*p)
 }
 
-func derefOr(p *int64) int64 { return deref(p) }
+func derefOr(p *int64) int64 { return num(p) }
 
 // unitsTable is the drill-down: one row per child unit, the learners
 // counted at the unit itself when there are any, and the unit's total.
@@ -457,9 +458,9 @@ func (s *Server) pilotTable(ctx context.Context, u store.Unit, loc *i18n.Localiz
 		}
 		g.n++
 		g.c.Add(counts[cm.Code])
-		g.pop, g.popAll = g.pop+deref(cm.Population), g.popAll && cm.Population != nil
-		g.working, g.workAll = g.working+deref(cm.PopulationWorking), g.workAll && cm.PopulationWorking != nil
-		g.target, g.tgAll = g.target+deref(cm.Target), g.tgAll && cm.Target != nil
+		g.pop, g.popAll = g.pop+num(cm.Population), g.popAll && cm.Population != nil
+		g.working, g.workAll = g.working+num(cm.PopulationWorking), g.workAll && cm.PopulationWorking != nil
+		g.target, g.tgAll = g.target+num(cm.Target), g.tgAll && cm.Target != nil
 	}
 	t := &reportTable{ID: "pilot", Title: loc.T("reports.table_pilot"), Intro: loc.T("reports.table_pilot_intro"),
 		Head: []string{loc.T("reports.col_group"), loc.T("reports.col_communes"), loc.T("reports.col_population"), loc.T("reports.col_working"),

@@ -32,7 +32,7 @@ type apiUnit struct {
 	Reached    int64                      `json:"reached"`
 	Graduates  int64                      `json:"graduates"`
 	Modules    map[string]int64           `json:"modules"`
-	Tasks      map[string]store.TaskCount `json:"tasks"`
+	Tasks      map[string]store.TaskReach `json:"tasks"`
 	Children   []apiUnit                  `json:"children,omitempty"`
 }
 
@@ -160,7 +160,7 @@ func apiJSON(u store.Unit, c store.UnitCounts) apiUnit {
 		a.Modules = map[string]int64{}
 	}
 	if a.Tasks == nil {
-		a.Tasks = map[string]store.TaskCount{}
+		a.Tasks = map[string]store.TaskReach{}
 	}
 	return a
 }

@@ -113,7 +113,7 @@ func (s *Server) buildMonthly(ctx context.Context, u store.Unit, from time.Time,
 			period = []cell{noCell(), noCell(), noCell(), noCell()}
 		}
 		return append(append([]cell{textCell(x.Code), textCell(name), pilot}, period...),
-			intCell(c.Registered), intCell(c.Reached), intCell(c.Graduates), intCell(headline(c)), optInt(x.Target), pctCell(c.Reached, deref(x.Target)))
+			intCell(c.Registered), intCell(c.Reached), intCell(c.Graduates), intCell(headline(c)), optInt(x.Target), pctCell(c.Reached, num(x.Target)))
 	}
 	var walk func(x store.Unit, top bool)
 	walk = func(x store.Unit, top bool) {

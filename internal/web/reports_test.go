@@ -34,7 +34,7 @@ type apiUnit struct {
 	Reached    int64                      `json:"reached"`
 	Graduates  int64                      `json:"graduates"`
 	Modules    map[string]int64           `json:"modules"`
-	Tasks      map[string]store.TaskCount `json:"tasks"`
+	Tasks      map[string]store.TaskReach `json:"tasks"`
 	Children   []apiUnit                  `json:"children"`
 }
 

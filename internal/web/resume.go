@@ -24,8 +24,16 @@ type resumePage struct {
 }
 
 // resumeShow asks for the personal code (and PIN) to continue on this phone.
+// The QR code of a learner card opens it as /resume?code=CODE: a code of
+// the right form is filled in; anything else is ignored, never shown back.
 func (s *Server) resumeShow(c echo.Context) error {
-	return s.render(c, http.StatusOK, "resume", resumePage{Page: s.page(c)})
+	p := resumePage{Page: s.page(c)}
+	if q := c.QueryParam("code"); len(q) <= 20 {
+		if code := codes.Normalize(q); codes.Valid(code, 6, 8) {
+			p.Form.Code = code
+		}
+	}
+	return s.render(c, http.StatusOK, "resume", p)
 }
 
 // resumePost signs a learner in by personal code. Each try is counted per

@@ -19,7 +19,8 @@ func (s *Server) routes() {
 		s.requestLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}),
 		s.securityHeaders,
-		middleware.BodyLimit(maxBody),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxImportBody, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		s.language,
 		s.csrf(),
 		s.sessions,
@@ -53,6 +54,10 @@ func (s *Server) routes() {
 	e.GET("/practice/:scenario", s.practiceShow)
 	e.GET("/practice/:scenario/:step", s.practiceStepShow)
 	e.POST("/practice/:scenario", s.practicePost)
+	e.GET("/check", s.checkShow)
+	e.GET("/check/:kind", s.checkForm)
+	e.POST("/check/:kind", s.checkPost)
+	e.GET("/check/:kind/result", s.checkResult)
 
 	// A learner's own pages. (Middleware per route, not an Echo group: a
 	// group adds catch-all routes that would send every unknown URL to
@@ -78,6 +83,50 @@ func (s *Server) routes() {
 
 	trainer := e.Group("/trainer", s.requireArea("/trainer"))
 	trainer.GET("", s.trainerHome)
+	// Trainers' class work (issue 10, 10B): sessions and attendance, the
+	// progress grid and needs-help list, question analysis, real tasks,
+	// exports, one learner's page. Class ids are checked against the scope.
+	trainer.GET("/classes/:class/sessions", s.sessionsShow)
+	trainer.POST("/classes/:class/sessions", s.sessionsPost)
+	trainer.GET("/classes/:class/sessions/:session", s.sessionShow)
+	trainer.POST("/classes/:class/sessions/:session/attendance", s.attendancePost)
+	trainer.POST("/classes/:class/sessions/:session/completions", s.completionsPost)
+	trainer.GET("/classes/:class/grid", s.gridShow)
+	trainer.GET("/classes/:class/grid/:module", s.gridModuleShow)
+	trainer.GET("/classes/:class/analysis", s.analysisShow)
+	trainer.GET("/classes/:class/analysis/print", s.analysisPrint)
+	trainer.GET("/classes/:class/tasks", s.classTasksShow)
+	trainer.POST("/classes/:class/tasks", s.classTasksPost)
+	for _, kind := range []string{exportList, exportProgress, exportTasks} {
+		name := map[string]string{exportList: "export", exportProgress: "progress", exportTasks: "tasks"}[kind]
+		trainer.GET("/classes/:class/"+name+".csv", s.classExport(kind, "csv"))
+		trainer.GET("/classes/:class/"+name+".xlsx", s.classExport(kind, "xlsx"))
+	}
+	trainer.GET("/learners/:learner", s.learnerShow)
+	trainer.POST("/learners/:learner/tasks", s.learnerTasksPost)
+
+	// Classes, enrolment, learner cards, imports and villages (issue 10, 10A).
+	trainer.GET("/classes", s.classesList)
+	trainer.GET("/classes/new", s.classNew)
+	trainer.POST("/classes/new", s.classNewPost)
+	trainer.GET("/classes/:class", s.classShow)
+	trainer.GET("/classes/:class/edit", s.classEdit)
+	trainer.POST("/classes/:class/edit", s.classEditPost)
+	trainer.GET("/classes/:class/poster", s.classPoster)
+	trainer.GET("/classes/:class/code", s.classCode)
+	trainer.POST("/classes/:class/code", s.classCodePost)
+	trainer.POST("/classes/:class/archive", s.classArchivePost)
+	trainer.GET("/classes/:class/enrol", s.enrolShow)
+	trainer.POST("/classes/:class/enrol", s.enrolPost)
+	trainer.GET("/classes/:class/cards", s.classCards)
+	trainer.GET("/classes/:class/import", s.importShow)
+	trainer.POST("/classes/:class/import", s.importPost)
+	trainer.GET("/classes/:class/import/template.csv", s.importTemplate)
+	trainer.GET("/classes/:class/import/template.xlsx", s.importTemplate)
+	trainer.GET("/villages", s.villagesShow)
+	trainer.POST("/villages", s.villageAddPost)
+	trainer.POST("/villages/match", s.villageMatchPost)
+	trainer.POST("/villages/:village", s.villagePost)
 
 	reports := e.Group("/reports", s.requireArea("/reports"))
 	reports.GET("", slashRedirect)
@@ -115,6 +164,17 @@ func (s *Server) routes() {
 	admin.GET("/tokens", s.adminTokens)
 	admin.POST("/tokens", s.adminTokenNewPost)
 	admin.POST("/tokens/:token/revoke", s.adminTokenRevoke)
+	// The needs-help thresholds (issue 10, 10B).
+	admin.GET("/settings", s.adminSettings)
+	admin.POST("/settings", s.adminSettingsPost)
+}
+
+// isUpload tells the body limits apart: the file upload of an import gets
+// a larger limit than every other form. Both limits run before anything
+// reads the body (the CSRF check reads form fields), which is why they
+// are chosen here by route and not attached to the route itself.
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == importRoute
 }
 
 // slashRedirect sends an area's bare name to its landing page.

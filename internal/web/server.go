@@ -113,12 +113,10 @@ func New(d Deps) (*Server, error) {
 	e.Renderer = rend
 	e.HTTPErrorHandler = s.handleError
 	// Client addresses come from the connection unless the operator says a
-	// reverse proxy in front sets X-Forwarded-For; otherwise anyone could
-	// dodge the per-client throttle by sending that header.
-	e.IPExtractor = echo.ExtractIPDirect()
-	if d.Config.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	}
+	// reverse proxy in front sets X-Forwarded-For, and then only from the
+	// entry that proxy appended (clientAddr); otherwise anyone could dodge
+	// the per-client throttle by sending that header.
+	e.IPExtractor = clientIP(d.Config.TrustProxy)
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.ReadTimeout = 30 * time.Second
 	e.Server.WriteTimeout = 60 * time.Second

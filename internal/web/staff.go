@@ -268,18 +268,3 @@ func checkNewPassword(f *validate.Form, field, pw string) {
 	f.Check(len([]rune(pw)) >= auth.MinPasswordRunes, field, "form.error.password_short", "Min", auth.MinPasswordRunes)
 	f.Check(len(pw) <= 72, field, "form.error.password_long")
 }
-
-type trainerHomePage struct {
-	Page
-	Classes []store.Class
-}
-
-// trainerHome is a trainer's landing page: the classes of their commune.
-func (s *Server) trainerHome(c echo.Context) error {
-	p := trainerHomePage{Page: s.staffPage(c)}
-	var err error
-	if p.Classes, err = s.store.ClassesUnder(c.Request().Context(), p.Staff.UnitPath); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "trainer_home", p)
-}

@@ -1,4 +1,4 @@
-package curriculum_test
+package curriculumtest_test
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kynangso/kynangso/internal/curriculum"
-	"github.com/kynangso/kynangso/internal/testutil"
+	"github.com/kynangso/kynangso/internal/curriculum/curriculumtest"
 )
 
 // FuzzLessonFile feeds arbitrary bytes to the loader as one lesson file. A
@@ -17,9 +17,9 @@ import (
 // either loaded (and then its body holds no raw HTML, which is disabled) or
 // refused with problems that each name the file and a line in it.
 func FuzzLessonFile(f *testing.F) {
-	f.Add([]byte(testutil.MiniLesson))
-	f.Add([]byte(strings.Replace(testutil.MiniLesson, "Mở đầu.", "<script>alert(1)</script>\n\nMở đầu.", 1)))
-	f.Add([]byte(strings.Replace(testutil.MiniLesson, "correct: true\n", "", 1)))
+	f.Add([]byte(curriculumtest.MiniLesson))
+	f.Add([]byte(strings.Replace(curriculumtest.MiniLesson, "Mở đầu.", "<script>alert(1)</script>\n\nMở đầu.", 1)))
+	f.Add([]byte(strings.Replace(curriculumtest.MiniLesson, "correct: true\n", "", 1)))
 	f.Add([]byte("---\ntitle: [\n---\n"))
 	f.Add([]byte("---\n---\n"))
 	f.Add([]byte("no front matter at all"))
@@ -27,7 +27,7 @@ func FuzzLessonFile(f *testing.F) {
 	file := "testcontent/vi/internet/01-bat-wifi.md"
 	lineRef := regexp.MustCompile(`^` + regexp.QuoteMeta(file) + `:[1-9][0-9]*: \S`)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fsys := testutil.MiniContent()
+		fsys := curriculumtest.MiniContent()
 		fsys["vi/internet/01-bat-wifi.md"] = &fstest.MapFile{Data: data}
 		cat, err := curriculum.Load(fsys, "testcontent")
 		if err != nil {
