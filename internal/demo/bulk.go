@@ -29,6 +29,13 @@ import (
 // bulkFrom is the number of learners from which Load takes the fast path.
 const bulkFrom = 5000
 
+// bulkVillages villages are kept by each pilot commune of a full-size
+// province, and a class holds up to classSize learners.
+const (
+	bulkVillages = 5
+	classSize    = 35
+)
+
 // bulkBatch learners (with their progress, attempts and certificates)
 // are written per transaction.
 const bulkBatch = 5000
@@ -46,6 +53,7 @@ type bulkWorld struct {
 	cat      *curriculum.Catalog
 	lessons  []bulkLesson // every lesson in course order
 	used     map[string]bool
+	inClass  map[int64]int // learners put in each class
 	daily    map[[2]string]*store.DailyCount
 	best     []store.LearnerDone // the three who did most, to print
 }
@@ -64,7 +72,7 @@ type bulkLesson struct {
 func bulkLearners(ctx context.Context, st *store.Store, opts Options, list []units.Unit, pilots []string) error {
 	w := &bulkWorld{rng: rand.New(rand.NewPCG(opts.Seed, 2022)), now: time.Now().UTC().Truncate(time.Microsecond), loc: st.Location(),
 		pilot: map[string]bool{}, classes: map[string][]store.Class{}, villages: map[string][]store.Unit{}, cat: opts.Catalog,
-		used: map[string]bool{}, daily: map[[2]string]*store.DailyCount{}}
+		used: map[string]bool{}, inClass: map[int64]int{}, daily: map[[2]string]*store.DailyCount{}}
 	for _, p := range pilots {
 		w.pilot[p] = true
 		cs, err := st.ClassesByUnit(ctx, p)
@@ -72,6 +80,21 @@ func bulkLearners(ctx context.Context, st *store.Store, opts Options, list []uni
 			return err
 		}
 		w.classes[p] = cs
+		// A full-size pilot commune keeps its villages (ấp), so the
+		// reports drill down to them.
+		commune, err := st.UnitByCode(ctx, p)
+		if err != nil {
+			return err
+		}
+		have, err := st.UnitsUnder(ctx, commune.Path, units.Village)
+		if err != nil {
+			return err
+		}
+		for i := len(have); i < bulkVillages; i++ {
+			if _, err := st.CreateVillage(ctx, commune, fmt.Sprintf("Ấp %d", i+1)); err != nil {
+				return err
+			}
+		}
 	}
 	communes, err := st.UnitsByLevel(ctx, units.Commune)
 	if err != nil {
@@ -161,7 +184,7 @@ type bulkBatchRows struct {
 }
 
 var (
-	learnerCols  = []string{"id", "code", "name", "birth_year", "unit_code", "village", "gender", "class_id", "consent_at", "created_at", "updated_at", "last_active_at"}
+	learnerCols  = []string{"id", "code", "name", "birth_year", "unit_code", "village", "village_code", "gender", "class_id", "consent_at", "created_at", "updated_at", "last_active_at"}
 	progressCols = []string{"learner_id", "module", "lesson", "status", "best_score", "total", "attempts", "first_at", "last_at", "completed_at"}
 	attemptCols  = []string{"id", "learner_id", "module", "lesson", "answers", "score", "total", "passed", "submission", "created_at"}
 	certCols     = []string{"id", "code", "learner_id", "kind", "module", "name", "birth_year", "issued_at"}
@@ -246,15 +269,22 @@ func (w *bulkWorld) learner(b *bulkBatchRows, ids map[string]int64) {
 	// Registrations rise over the 12 weeks: the square root bends the draw
 	// towards recent days.
 	created := w.now.Add(-time.Duration((1 - math.Sqrt(rng.Float64())) * float64(84*24*time.Hour))).Truncate(time.Microsecond)
-	var village any
-	if vs := w.villages[commune.Code]; len(vs) > 0 {
-		village = vs[rng.IntN(len(vs))].Name
-	} else if rng.IntN(3) > 0 {
+	// Nine in ten of a commune keeping villages live in one of them; a
+	// few elsewhere type a village's name.
+	var village, villageCode any
+	if vs := w.villages[commune.Code]; len(vs) > 0 && rng.IntN(10) > 0 {
+		villageCode = vs[rng.IntN(len(vs))].Code
+	} else if rng.IntN(3) == 0 {
 		village = fmt.Sprintf("Ấp %d", 1+rng.IntN(9))
 	}
+	// Classes fill up to classSize learners; the rest learn on their own.
 	var class any
 	if cs := w.classes[commune.Code]; len(cs) > 0 && rng.IntN(5) < 4 {
-		class = cs[rng.IntN(len(cs))].ID
+		c := cs[rng.IntN(len(cs))].ID
+		if w.inClass[c] < classSize {
+			w.inClass[c]++
+			class = c
+		}
 	}
 	id := ids["learners"]
 	ids["learners"]++
@@ -319,7 +349,7 @@ func (w *bulkWorld) learner(b *bulkBatchRows, ids map[string]int64) {
 		}
 	}
 	code := w.code(store.LearnerCodeLength)
-	b.learners = append(b.learners, []any{id, code, name, birth, commune.Code, village, gender, class, created, created, last, last})
+	b.learners = append(b.learners, []any{id, code, name, birth, commune.Code, village, villageCode, gender, class, created, created, last, last})
 	completed := min(done, len(w.lessons))
 	if len(w.best) < 3 || completed > w.best[2].Done {
 		w.best = append(w.best, store.LearnerDone{Code: code, Name: name, Done: completed})

@@ -29,20 +29,24 @@ import (
 //     tables; tests apply thousands of random writes and check that the
 //     live counters equal the recount.
 //
-// Work not on this branch yet plugs in here: the trainer pages' real-task
-// ticks and class sessions call BumpTask and BumpTrainer (see their doc
-// comments), and add their part of a learner's contribution to
-// learnerDelta and their recount to recountClassWork.
+// The trainers' class work feeds them too (classwork.go, tasks.go): a
+// real-task tick or untick moves the learner's marks (countTick), a
+// session opened, an attendance saved and a tick move the trainer's
+// counters (trainer_counts), and an in-person completion counts as a
+// lesson completed (countVerify).
 
-// countingUnit is the unit a learner is counted at. Learners are counted
-// at their commune; when learners carry a village (a unit of level
-// village under the commune), return it here and in countingUnitSQL, and
-// every counter follows.
-func countingUnit(l Learner) string { return l.UnitCode }
+// countingUnit is the unit a learner is counted at: their village when
+// they are in one of the commune's village units, else their commune.
+func countingUnit(l Learner) string {
+	if l.VillageCode != nil && *l.VillageCode != "" {
+		return *l.VillageCode
+	}
+	return l.UnitCode
+}
 
 // countingUnitSQL is countingUnit for a learners row aliased l, for the
 // recount's GROUP BY queries. Change both together.
-const countingUnitSQL = "l.unit_code"
+const countingUnitSQL = "COALESCE(l.village_code, l.unit_code)"
 
 // counterKey is what decides where and under which keys a learner counts.
 type counterKey struct {
@@ -55,7 +59,7 @@ type counterKey struct {
 }
 
 // learnerKeyColumns are the learner columns counterKey needs.
-var learnerKeyColumns = []string{"id", "unit_code", "birth_year", "gender", "name", "last_active_at"}
+var learnerKeyColumns = []string{"id", "unit_code", "village_code", "birth_year", "gender", "name", "last_active_at"}
 
 func keyOf(l Learner) counterKey {
 	return counterKey{ID: l.ID, Unit: countingUnit(l), BirthYear: l.BirthYear, Gender: deref(l.Gender), NameKey: NameKey(l.Name), LastActiveAt: l.LastActiveAt}
@@ -356,32 +360,50 @@ func bumpKey(tx *gorm.DB, k counterKey, n int64) error {
 	return nil
 }
 
-// BumpTask records, inside the caller's transaction tx, that a real-task
-// tick changed what a learner has done. The class-session pages call it
-// from the transaction that stores the tick, with the learner's id:
-//
-//   - task: the task key from content/ (the headline "VNeID level 2
-//     activated" is TaskVNeIDLevel2);
-//   - before, after: the learner's mark for that task before and after the
-//     tick: "" (none), "alone" or "with_help";
-//   - aloneBefore, aloneAfter: whether the learner had at least one task
-//     marked "alone" (any task) before and after the tick.
-//
-// Deleting or moving a learner needs nothing more: learnerDelta must then
-// add the learner's current marks (see there).
-func (st *Store) BumpTask(tx *gorm.DB, learnerID int64, task, before, after string, aloneBefore, aloneAfter bool) error {
-	k, err := st.learnerKey(tx, learnerID)
-	if err != nil {
-		return err
+// taskMark is a learner's tick of one task as the counters see it.
+type taskMark struct {
+	set      bool   // ticked at all
+	alone    bool   // done alone (else with help)
+	tickedBy *int64 // who ticked it
+}
+
+// markOf reads a learner's tick of a task inside tx.
+func markOf(tx *gorm.DB, learnerID int64, task string) (taskMark, error) {
+	var t TaskTick
+	err := tx.Select("alone", "ticked_by").Where("learner_id = ? AND task = ?", learnerID, task).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return taskMark{}, nil
 	}
+	if err != nil {
+		return taskMark{}, err
+	}
+	return taskMark{set: true, alone: t.Alone, tickedBy: t.TickedBy}, nil
+}
+
+// anyAlone tells whether a learner has at least one task ticked "alone".
+func anyAlone(tx *gorm.DB, learnerID int64) (bool, error) {
+	var n int64
+	err := tx.Model(&TaskTick{}).Where("learner_id = ? AND alone = ?", learnerID, true).Limit(1).Count(&n).Error
+	return n > 0, err
+}
+
+// countTick moves the counters for a change of one learner's mark of one
+// task, from before to after, inside the transaction that wrote the tick:
+// the task's learners alone / with help at the learner's unit and above,
+// the learners with a task done alone, and the ticks of the trainers who
+// made the old and the new tick. aloneBefore and aloneAfter say whether
+// the learner had any task done alone before and after the change.
+func (st *Store) countTick(tx *gorm.DB, k counterKey, task string, before, after taskMark, aloneBefore, aloneAfter bool) error {
 	var d CounterDelta
 	d.Tasks = map[string]TaskReach{}
-	mark := func(m string, sign int64) {
+	mark := func(m taskMark, sign int64) {
+		if !m.set {
+			return
+		}
 		t := d.Tasks[task]
-		switch m {
-		case TaskAlone:
+		if m.alone {
 			t.Alone += sign
-		case TaskWithHelp:
+		} else {
 			t.WithHelp += sign
 		}
 		d.Tasks[task] = t
@@ -389,16 +411,75 @@ func (st *Store) BumpTask(tx *gorm.DB, learnerID int64, task, before, after stri
 	mark(before, -1)
 	mark(after, 1)
 	d.TaskAloneLearners = b2i(aloneAfter) - b2i(aloneBefore)
+	// Units first, then trainers in the order of their ids: every
+	// transaction that bumps units takes the root's row first, so on
+	// PostgreSQL they queue there and never hold a trainer row another
+	// one waits for.
+	if err := st.bump(tx, k.Unit, d); err != nil {
+		return err
+	}
+	by := map[int64]int64{}
+	if before.set && before.tickedBy != nil {
+		by[*before.tickedBy]--
+	}
+	if after.set && after.tickedBy != nil {
+		by[*after.tickedBy]++
+	}
+	for _, id := range slices.Sorted(maps.Keys(by)) {
+		if by[id] == 0 {
+			continue
+		}
+		if err := st.BumpTrainer(tx, id, TrainerDelta{TasksTicked: by[id]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countVerify counts a lesson a trainer saw a learner complete in person
+// (VerifyLesson), inside its transaction: the lesson, the learner
+// reached when it is their first, the move of their last active day when
+// the completion is later than it, and the certificates it earned.
+func (st *Store) countVerify(tx *gorm.DB, k counterKey, at time.Time, issued []Certificate) error {
+	var d CounterDelta
+	if at.After(k.LastActiveAt) {
+		d.ActiveDays = st.moveActive(k.LastActiveAt, at)
+	}
+	d.LessonsCompleted = 1
+	var done int64
+	if err := tx.Model(&Progress{}).Where("learner_id = ? AND status = ?", k.ID, "completed").Count(&done).Error; err != nil {
+		return err
+	}
+	if done == 1 {
+		d.Reached = 1
+		d.Births = map[BirthKey]BirthCount{{k.BirthYear, k.Gender}: {Reached: 1}}
+	}
+	if err := countCertificates(tx, k, issued, &d); err != nil {
+		return err
+	}
 	return st.bump(tx, k.Unit, d)
 }
 
-// The marks of a real task, as BumpTask takes them.
+// attendedWith counts how many of the listed learners were present at one
+// of a trainer's sessions at least: SaveAttendance reads it before and
+// after its write, and the difference moves the trainer's learners
+// reached.
+func (st *Store) attendedWith(tx *gorm.DB, trainer int64, learners []int64) (int64, error) {
+	if len(learners) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := tx.Raw(`SELECT COUNT(DISTINCT a.learner_id) FROM attendance a JOIN class_sessions s ON s.id = a.session_id
+		WHERE s.opened_by = ? AND a.present = ? AND a.learner_id IN ?`, trainer, true, learners).Scan(&n).Error
+	return n, err
+}
+
+// The province's headline task.
 const (
-	TaskAlone    = "alone"
-	TaskWithHelp = "with_help"
 	// TaskVNeIDLevel2 is the key of the province's headline task: the
 	// learner activated their VNeID account at level 2 themselves.
-	TaskVNeIDLevel2 = "vneid-level2"
+	// (content/vi/tasks.yaml: "vneid-muc-2").
+	TaskVNeIDLevel2 = "vneid-muc-2"
 )
 
 // TrainerDelta is a change to one trainer's counters.
@@ -463,8 +544,27 @@ func (st *Store) learnerDelta(tx *gorm.DB, k counterKey) (CounterDelta, error) {
 			d.Graduates = 1
 		}
 	}
-	// The real-task marks of the learner go here (Tasks, TaskAloneLearners)
-	// once the class-session pages store them.
+	// The learner's real-task marks, each task alone or with help.
+	var ticks []struct {
+		Task  string
+		Alone bool
+	}
+	if err := tx.Table("task_ticks").Select("task", "alone").Where("learner_id = ?", k.ID).Scan(&ticks).Error; err != nil {
+		return d, err
+	}
+	for _, t := range ticks {
+		if d.Tasks == nil {
+			d.Tasks = map[string]TaskReach{}
+		}
+		r := d.Tasks[t.Task]
+		if t.Alone {
+			r.Alone++
+			d.TaskAloneLearners = 1
+		} else {
+			r.WithHelp++
+		}
+		d.Tasks[t.Task] = r
+	}
 	d.Births = map[BirthKey]BirthCount{{k.BirthYear, k.Gender}: {Registered: 1, Reached: d.Reached, Graduates: d.Graduates}}
 	return d, nil
 }
@@ -500,7 +600,50 @@ func (st *Store) countDeletion(tx *gorm.DB, id int64) error {
 	if err := bumpKey(tx, k, -1); err != nil {
 		return err
 	}
-	return st.bump(tx, k.Unit, neg)
+	if err := st.bump(tx, k.Unit, neg); err != nil {
+		return err
+	}
+	return st.uncountTrainerWork(tx, id)
+}
+
+// uncountTrainerWork takes a learner about to be deleted out of the
+// trainers' counters: their ticks (gone with them) and their attendance
+// (a trainer reached one learner fewer). Trainer rows are bumped after
+// the units' and in the order of their ids, so that PostgreSQL's row
+// locks are always taken in one order (see countTick).
+func (st *Store) uncountTrainerWork(tx *gorm.DB, learnerID int64) error {
+	by := map[int64]*TrainerDelta{}
+	get := func(id int64) *TrainerDelta {
+		if by[id] == nil {
+			by[id] = &TrainerDelta{}
+		}
+		return by[id]
+	}
+	var ticks []struct {
+		TickedBy int64
+		N        int64
+	}
+	if err := tx.Raw(`SELECT ticked_by, COUNT(*) AS n FROM task_ticks WHERE learner_id = ? AND ticked_by IS NOT NULL GROUP BY ticked_by`, learnerID).
+		Scan(&ticks).Error; err != nil {
+		return err
+	}
+	for _, t := range ticks {
+		get(t.TickedBy).TasksTicked = -t.N
+	}
+	var trainers []int64
+	if err := tx.Raw(`SELECT DISTINCT s.opened_by FROM attendance a JOIN class_sessions s ON s.id = a.session_id
+		WHERE a.learner_id = ? AND a.present = ? AND s.opened_by IS NOT NULL`, learnerID, true).Scan(&trainers).Error; err != nil {
+		return err
+	}
+	for _, u := range trainers {
+		get(u).Learners = -1
+	}
+	for _, id := range slices.Sorted(maps.Keys(by)) {
+		if err := st.BumpTrainer(tx, id, *by[id]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countChange moves a learner's contribution when an update changed where

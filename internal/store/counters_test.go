@@ -32,14 +32,32 @@ V1,Ấp Một,village,C1
 var counterModules = map[string][]string{"m1": {"a", "b"}, "m2": {"a"}, "m3": {"a", "b"}}
 
 // counterOps applies n random writes through every write path that changes
-// what a learner contributes: registrations, quiz attempts (passing,
+// what a learner contributes: registrations (alone, in a class, in a
+// village unit, with a village typed as text), quiz attempts (passing,
 // failing, repeated, with and without certificates), certificates issued
-// later, practice walks, moves between units, corrections of name and
-// birth year, deletions. workers > 1 runs them concurrently.
+// later, practice walks, lessons completed in person, real tasks ticked
+// (alone, with help, by either trainer) and unticked, class sessions
+// opened and attendance saved, villages typed as text matched to the
+// village unit, moves between units, corrections of name and birth year,
+// deletions. workers > 1 runs them concurrently.
 func counterOps(t *testing.T, st *store.Store, seed uint64, n, workers int) {
 	t.Helper()
 	ctx := context.Background()
-	leaves := []string{"C1", "C2", "C3", "C4", "V1"}
+	// Two trainers and a class in each of two communes.
+	var trainers []int64
+	var classes []store.Class
+	for _, c := range []string{"C1", "C3"} {
+		u := store.User{Username: "gv" + c + fmt.Sprint(seed%1000), Role: "trainer", UnitCode: c, PasswordHash: "x"}
+		assert.NoErr(t, st.CreateUser(ctx, &u))
+		trainers = append(trainers, u.ID)
+		cl := store.Class{UnitCode: c, Name: "Lớp " + c, TrainerID: &u.ID}
+		assert.NoErr(t, st.CreateClass(ctx, &cl))
+		classes = append(classes, cl)
+	}
+	tasks := []string{store.TaskVNeIDLevel2, "cai-vneid", "tra-tien-vietqr"}
+	// Learners belong to a commune; those of C1 may live in its village
+	// unit V1 (village_code), where they are counted.
+	leaves := []string{"C1", "C2", "C3", "C4"}
 	names := []string{"Nguyễn Văn An", "Nguyen Van An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"}
 	genders := []*string{nil, ptr("female"), ptr("male"), ptr("other")}
 	var mu sync.Mutex
@@ -69,12 +87,24 @@ func counterOps(t *testing.T, st *store.Store, seed uint64, n, workers int) {
 				case op < 7: // register
 					l := store.Learner{Name: names[rng.IntN(len(names))], BirthYear: 1940 + rng.IntN(70),
 						UnitCode: leaves[rng.IntN(len(leaves))], Gender: genders[rng.IntN(len(genders))], CreatedAt: at}
+					switch rng.IntN(4) {
+					case 0: // in a class
+						cl := classes[rng.IntN(len(classes))]
+						l.UnitCode, l.ClassID = cl.UnitCode, &cl.ID
+					case 1: // in the village unit of C1, or typing its name
+						l.UnitCode = "C1"
+						if rng.IntN(2) == 0 {
+							l.VillageCode = ptr("V1")
+						} else {
+							l.Village = ptr("Ấp Một")
+						}
+					}
 					if err = st.CreateLearner(ctx, &l); err == nil {
 						mu.Lock()
 						ids = append(ids, l.ID)
 						mu.Unlock()
 					}
-				case op < 65: // quiz attempt
+				case op < 50: // quiz attempt
 					mods := []string{"m1", "m2", "m3"}
 					m := mods[rng.IntN(3)]
 					lesson := counterModules[m][rng.IntN(len(counterModules[m]))]
@@ -85,6 +115,35 @@ func counterOps(t *testing.T, st *store.Store, seed uint64, n, workers int) {
 						in.Modules = counterModules // else no certificates now: IssueEarned heals it below
 					}
 					_, err = st.RecordAttempt(ctx, in)
+				case op < 53: // a lesson completed in person
+					mods := []string{"m1", "m2", "m3"}
+					m := mods[rng.IntN(3)]
+					_, err = st.VerifyLesson(ctx, store.VerifyInput{LearnerID: id, Module: m, Lesson: counterModules[m][rng.IntN(len(counterModules[m]))],
+						By: trainers[rng.IntN(len(trainers))], At: at, Modules: counterModules})
+				case op < 58: // real tasks ticked for one or two learners
+					by := trainers[rng.IntN(len(trainers))]
+					ticks := []store.TaskTick{{LearnerID: id, Task: tasks[rng.IntN(len(tasks))], Alone: rng.IntN(2) == 0, DoneOn: "2026-01-02", TickedBy: &by}}
+					if other, ok := pickID(rng); ok && rng.IntN(2) == 0 {
+						ticks = append(ticks, store.TaskTick{LearnerID: other, Task: tasks[rng.IntN(len(tasks))], Alone: rng.IntN(2) == 0, DoneOn: "2026-01-02", TickedBy: &by})
+					}
+					err = st.TickTasks(ctx, ticks)
+				case op < 60:
+					err = st.UntickTask(ctx, id, tasks[rng.IntN(len(tasks))])
+				case op < 64: // a session of a class, on one of ten days, with attendance
+					ci := rng.IntN(len(classes))
+					var s store.ClassSession
+					s, err = st.OpenSession(ctx, store.OpenSessionInput{ClassID: classes[ci].ID, HeldOn: fmt.Sprintf("2026-01-%02d", 1+rng.IntN(10)), By: trainers[rng.IntN(len(trainers))]})
+					if err == nil && rng.IntN(3) > 0 {
+						var present []int64
+						for range rng.IntN(6) {
+							if p, ok := pickID(rng); ok {
+								present = append(present, p)
+							}
+						}
+						_, err = st.SaveAttendance(ctx, classes[ci].ID, s.ID, present)
+					}
+				case op < 65: // villages typed as text matched to the village unit
+					_, err = st.MatchVillageText(ctx, "C1", "Ấp Một", "V1")
 				case op < 70:
 					_, err = st.IssueEarned(ctx, id, counterModules)
 				case op < 80: // a practice step, sometimes ending the walk
@@ -95,9 +154,14 @@ func counterOps(t *testing.T, st *store.Store, seed uint64, n, workers int) {
 						in.Outcome, in.Safe = "end", rng.IntN(2) == 0
 					}
 					_, err = st.RecordPracticeChoice(ctx, in)
-				case op < 86: // move to another unit
+				case op < 86: // move to another unit or class
 					u := leaves[rng.IntN(len(leaves))]
-					err = st.UpdateLearner(ctx, id, store.LearnerPatch{UnitCode: &u})
+					p := store.LearnerPatch{UnitCode: &u}
+					if rng.IntN(3) == 0 {
+						cl := classes[rng.IntN(len(classes))]
+						p = store.LearnerPatch{UnitCode: &cl.UnitCode, ClassID: &cl.ID}
+					}
+					err = st.UpdateLearner(ctx, id, p)
 				case op < 90: // correct the birth year or the name
 					y, name := 1940+rng.IntN(70), names[rng.IntN(len(names))]
 					p := store.LearnerPatch{BirthYear: &y}
@@ -139,7 +203,7 @@ func counterStore(t *testing.T) *store.Store {
 // time and then from several writers at once, and compares every counter
 // row with a recount from the base tables.
 func TestCountersMatchARecount(t *testing.T) {
-	n := 3000
+	n := 4000
 	if testing.Short() {
 		n = 1200
 	}
@@ -164,6 +228,15 @@ func TestCountersMatchARecount(t *testing.T) {
 				st.Dialect(), p.Registered, p.Reached, p.Graduates, p.Attempts, p.PracticePasses, p.Active30d)
 			assert.True(t, p.OneModule > 0 && p.PracticePasses > 0 && p.Registered > 20, "the random writes did not reach every counter")
 			assert.True(t, p.Graduates > 0 || testing.Short(), "nobody graduated")
+			vneid := p.Tasks[store.TaskVNeIDLevel2]
+			assert.True(t, p.TaskAloneLearners > 0 && vneid.Alone+vneid.WithHelp > 0, "no real task counted: %+v", p.Tasks)
+			trainers, err := st.TrainersUnder(context.Background(), "/P/")
+			assert.NoErr(t, err)
+			var sessions, reached, ticked int64
+			for _, tr := range trainers {
+				sessions, reached, ticked = sessions+tr.Sessions, reached+tr.Learners, ticked+tr.TasksTicked
+			}
+			assert.True(t, sessions > 0 && reached > 0 && ticked > 0, "trainers' work not counted: %+v", trainers)
 
 			// A recount of exact counters finds nothing to fix; after
 			// breaking two it fixes those two.
@@ -172,9 +245,16 @@ func TestCountersMatchARecount(t *testing.T) {
 			assert.Equal(t, fixed, 0)
 			assert.NoErr(t, st.ExecForTest(context.Background(), "UPDATE unit_counts SET reached = reached + 1 WHERE unit_code = 'D2'"))
 			assert.NoErr(t, st.ExecForTest(context.Background(), "INSERT INTO learner_keys (unit_code, birth_year, name_key, learners) VALUES ('C4', 1900, 'khong co ai', 1)"))
+			assert.NoErr(t, st.ExecForTest(context.Background(), "DELETE FROM trainer_counts"))
+			busy := 0
+			for _, tr := range trainers {
+				if tr.Sessions+tr.Learners+tr.TasksTicked > 0 {
+					busy++
+				}
+			}
 			fixed, err = st.Recount(context.Background())
 			assert.NoErr(t, err)
-			assert.Equal(t, fixed, 2)
+			assert.Equal(t, fixed, 2+busy)
 			drift, err = st.CounterDrift(context.Background())
 			assert.NoErr(t, err)
 			assert.Equal(t, len(drift), 0)

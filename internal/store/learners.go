@@ -206,6 +206,9 @@ func (st *Store) UpdateLearner(ctx context.Context, id int64, p LearnerPatch) er
 	}
 	if p.UnitCode != nil {
 		set["unit_code"] = *p.UnitCode
+		// A village unit belongs to its commune: moving to another commune
+		// leaves it (the learner is then counted at the new commune).
+		set["village_code"] = gorm.Expr("CASE WHEN unit_code = ? THEN village_code ELSE NULL END", *p.UnitCode)
 	}
 	if p.UnitCode == nil && p.BirthYear == nil && p.Name == nil {
 		return changed(st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).Updates(set), "update learner")

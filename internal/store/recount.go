@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -26,7 +28,7 @@ func (st *Store) Recount(ctx context.Context) (int, error) {
 			// Writers bump these tables last in their transactions: they
 			// wait here, and what they wrote before is not committed yet,
 			// so the recount neither misses nor doubles it.
-			if err := tx.Exec("LOCK TABLE " + strings.Join(counterTables, ", ") + " IN EXCLUSIVE MODE").Error; err != nil {
+			if err := tx.Exec("LOCK TABLE " + strings.Join(counterTables, ", ") + ", trainer_counts IN EXCLUSIVE MODE").Error; err != nil {
 				return err
 			}
 		}
@@ -91,7 +93,7 @@ func (st *Store) recount(tx *gorm.DB, write bool) ([]string, error) {
 	}
 	for _, commune := range communes {
 		keys := map[keyRow]int64{}
-		rows, err := tx.Raw(`SELECT l.id, l.unit_code, l.birth_year, l.gender, l.name, l.last_active_at,
+		rows, err := tx.Raw(`SELECT l.id, l.unit_code, l.village_code, l.birth_year, l.gender, l.name, l.last_active_at,
 			CASE WHEN EXISTS (SELECT 1 FROM progress p WHERE p.learner_id = l.id AND p.status = 'completed') THEN 1 ELSE 0 END AS reached,
 			CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.learner_id = l.id AND c.kind = 'module') THEN 1 ELSE 0 END AS one_module,
 			CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.learner_id = l.id AND c.kind = 'programme') THEN 1 ELSE 0 END AS graduated
@@ -102,7 +104,7 @@ func (st *Store) recount(tx *gorm.DB, write bool) ([]string, error) {
 		for rows.Next() {
 			var l Learner
 			var reached, oneModule, graduated int64
-			if err := rows.Scan(&l.ID, &l.UnitCode, &l.BirthYear, &l.Gender, &l.Name, &l.LastActiveAt, &reached, &oneModule, &graduated); err != nil {
+			if err := rows.Scan(&l.ID, &l.UnitCode, &l.VillageCode, &l.BirthYear, &l.Gender, &l.Name, &l.LastActiveAt, &reached, &oneModule, &graduated); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -199,9 +201,11 @@ func (st *Store) recount(tx *gorm.DB, write bool) ([]string, error) {
 	for _, r := range passes {
 		at(r.Unit).PracticePasses += r.N
 	}
-	if err := recountClassWork(tx, at); err != nil {
+	more, err := recountClassWork(tx, at, write)
+	if err != nil {
 		return nil, err
 	}
+	drift = append(drift, more...)
 
 	// Every unit counts what its subtree counts.
 	total := map[string]*CounterDelta{}
@@ -238,13 +242,114 @@ func (st *Store) recount(tx *gorm.DB, write bool) ([]string, error) {
 	return drift, nil
 }
 
-// recountClassWork adds what the class-session pages feed (real tasks
-// per learner, learners with a task done alone) to the recount, from
-// their tables. There are none on this branch; trainer_counts is theirs
-// to recount here too.
-func recountClassWork(tx *gorm.DB, at func(unit string) *CounterDelta) error {
-	_, _ = tx, at
-	return nil
+// recountClassWork adds what the trainers' class work feeds to the
+// recount: the learners' real-task marks per unit (and the learners with a
+// task done alone), and each trainer's sessions, learners reached and
+// ticks, which it compares with trainer_counts (and with write, rewrites).
+func recountClassWork(tx *gorm.DB, at func(unit string) *CounterDelta, write bool) ([]string, error) {
+	var tasks []struct {
+		Unit, Task string
+		Alone      bool
+		N          int64
+	}
+	if err := tx.Raw(`SELECT ` + countingUnitSQL + ` AS unit, t.task, t.alone, COUNT(*) AS n FROM task_ticks t JOIN learners l ON l.id = t.learner_id
+		GROUP BY ` + countingUnitSQL + `, t.task, t.alone`).Scan(&tasks).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range tasks {
+		d := at(r.Unit)
+		if d.Tasks == nil {
+			d.Tasks = map[string]TaskReach{}
+		}
+		t := d.Tasks[r.Task]
+		if r.Alone {
+			t.Alone += r.N
+		} else {
+			t.WithHelp += r.N
+		}
+		d.Tasks[r.Task] = t
+	}
+	var alone []struct {
+		Unit string
+		N    int64
+	}
+	if err := tx.Raw(`SELECT `+countingUnitSQL+` AS unit, COUNT(*) AS n FROM learners l
+		WHERE EXISTS (SELECT 1 FROM task_ticks t WHERE t.learner_id = l.id AND t.alone = ?) GROUP BY `+countingUnitSQL, true).Scan(&alone).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range alone {
+		at(r.Unit).TaskAloneLearners += r.N
+	}
+
+	want := map[int64]*TrainerDelta{}
+	get := func(id int64) *TrainerDelta {
+		if want[id] == nil {
+			want[id] = &TrainerDelta{}
+		}
+		return want[id]
+	}
+	var rows []struct {
+		UserID int64
+		N      int64
+	}
+	if err := tx.Raw(`SELECT opened_by AS user_id, COUNT(*) AS n FROM class_sessions WHERE opened_by IS NOT NULL GROUP BY opened_by`).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		get(r.UserID).Sessions = r.N
+	}
+	rows = nil
+	if err := tx.Raw(`SELECT s.opened_by AS user_id, COUNT(DISTINCT a.learner_id) AS n FROM attendance a JOIN class_sessions s ON s.id = a.session_id
+		WHERE a.present = ? AND s.opened_by IS NOT NULL GROUP BY s.opened_by`, true).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		get(r.UserID).Learners = r.N
+	}
+	rows = nil
+	if err := tx.Raw(`SELECT ticked_by AS user_id, COUNT(*) AS n FROM task_ticks WHERE ticked_by IS NOT NULL GROUP BY ticked_by`).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		get(r.UserID).TasksTicked = r.N
+	}
+	var stored []struct {
+		UserID                          int64
+		Sessions, Learners, TasksTicked int64
+	}
+	if err := tx.Raw(`SELECT user_id, sessions, learners, tasks_ticked FROM trainer_counts`).Scan(&stored).Error; err != nil {
+		return nil, err
+	}
+	var drift []string
+	seen := map[int64]bool{}
+	for _, r := range stored {
+		seen[r.UserID] = true
+		w := TrainerDelta{}
+		if want[r.UserID] != nil {
+			w = *want[r.UserID]
+		}
+		if got := (TrainerDelta{r.Sessions, r.Learners, r.TasksTicked}); got != w {
+			drift = append(drift, fmt.Sprintf("trainer_counts %d: counter %+v, recount %+v", r.UserID, got, w))
+		}
+	}
+	for id, w := range want {
+		if !seen[id] && *w != (TrainerDelta{}) {
+			drift = append(drift, fmt.Sprintf("trainer_counts %d: counter none, recount %+v", id, *w))
+		}
+	}
+	if !write || len(drift) == 0 {
+		return drift, nil
+	}
+	if err := tx.Exec("DELETE FROM trainer_counts").Error; err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	out := make([][]any, 0, len(want))
+	for _, id := range slices.Sorted(maps.Keys(want)) {
+		w := want[id]
+		out = append(out, []any{id, w.Sessions, w.Learners, w.TasksTicked, now})
+	}
+	return drift, insertRows(tx, "trainer_counts", []string{"user_id", "sessions", "learners", "tasks_ticked", "updated_at"}, out)
 }
 
 // syncKeys compares (and with write, stores) the duplicate-flag keys of the

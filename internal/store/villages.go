@@ -143,10 +143,25 @@ func (st *Store) MatchVillageText(ctx context.Context, commune, text, code strin
 		if n == 0 {
 			return ErrNotFound
 		}
+		// The learners move from the commune's counters to the village's
+		// (report counters, counters.go): their keys before the update.
+		var before []Learner
+		if err := tx.Select(learnerKeyColumns).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).
+			Find(&before).Error; err != nil {
+			return err
+		}
 		res := tx.Model(&Learner{}).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).
 			Updates(map[string]any{"village_code": code, "village": nil, "updated_at": st.now()})
+		if res.Error != nil {
+			return res.Error
+		}
 		moved = res.RowsAffected
-		return res.Error
+		for _, l := range before {
+			if err := st.countChange(tx, keyOf(l)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
