@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -367,5 +368,137 @@ func (st *Store) DailyRows(ctx context.Context, path, from string) ([]DailyCount
 	if err != nil {
 		return nil, fmt.Errorf("store: daily rows: %w", err)
 	}
+	return out, nil
+}
+
+// SessionFlag is a class session that looks implausible, with the reason:
+// SameTime (on the day it was held, its attendance was saved within a
+// minute of another class's session of that day by the same trainer: one
+// person cannot be in both classes; sessions filled in on a later day are
+// not flagged, since entering them one after the other is normal) or Repeat
+// (its lessons and present learners are those of an earlier session of
+// the class: one session recorded twice).
+type SessionFlag struct {
+	Reason    string // SessionSameTime or SessionRepeat
+	UnitName  string
+	ClassName string
+	HeldOn    string
+	OtherOn   string // the other session's day
+	Other     string // the other session's class (SameTime)
+	Trainer   string
+	Present   int
+}
+
+// The reasons of a SessionFlag.
+const (
+	SessionSameTime = "same_time"
+	SessionRepeat   = "repeat"
+)
+
+// sameTimeWindow is how close two classes' attendance saves by one
+// trainer must be to be flagged.
+const sameTimeWindow = time.Minute
+
+// repeatMinPresent is the smallest attendance list a repeat is flagged
+// for: small classes may well have the same few learners every time.
+const repeatMinPresent = 5
+
+// ImplausibleSessions lists the sessions since a day (YYYY-MM-DD) of the
+// classes under path that look implausible (see SessionFlag). Flags
+// inform; they change nothing.
+func (st *Store) ImplausibleSessions(ctx context.Context, path, since string) ([]SessionFlag, error) {
+	type row struct {
+		ID        int64
+		ClassID   int64
+		ClassName string
+		UnitName  string
+		HeldOn    string
+		TakenAt   *time.Time
+		OpenedBy  *int64
+		Trainer   *string
+	}
+	var rows []row
+	err := st.rep.WithContext(ctx).Raw(`SELECT s.id, s.class_id, c.name AS class_name, units.name AS unit_name, s.held_on, s.taken_at, s.opened_by, u.username AS trainer
+		FROM class_sessions s JOIN classes c ON c.id = s.class_id JOIN units ON units.code = c.unit_code LEFT JOIN users u ON u.id = s.opened_by
+		WHERE s.held_on >= ? AND s.taken_at IS NOT NULL AND `+pathUnder+` ORDER BY s.class_id, s.held_on, s.id`, since, likePrefix(path)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: implausible sessions: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	present := map[int64][]int64{}
+	lessons := map[int64][]string{}
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(start+500, len(ids))]
+		var marks []struct{ SessionID, LearnerID int64 }
+		if err := st.rep.WithContext(ctx).Raw(`SELECT session_id, learner_id FROM attendance WHERE present = ? AND session_id IN ? ORDER BY session_id, learner_id`, true, batch).
+			Scan(&marks).Error; err != nil {
+			return nil, fmt.Errorf("store: implausible sessions: %w", err)
+		}
+		for _, m := range marks {
+			present[m.SessionID] = append(present[m.SessionID], m.LearnerID)
+		}
+		var ls []struct {
+			SessionID      int64
+			Module, Lesson string
+		}
+		if err := st.rep.WithContext(ctx).Raw(`SELECT session_id, module, lesson FROM class_session_lessons WHERE session_id IN ? ORDER BY session_id, module, lesson`, batch).
+			Scan(&ls).Error; err != nil {
+			return nil, fmt.Errorf("store: implausible sessions: %w", err)
+		}
+		for _, l := range ls {
+			lessons[l.SessionID] = append(lessons[l.SessionID], l.Module+"/"+l.Lesson)
+		}
+	}
+	var out []SessionFlag
+	flag := func(reason string, r, other row) {
+		out = append(out, SessionFlag{Reason: reason, UnitName: r.UnitName, ClassName: r.ClassName, HeldOn: r.HeldOn, OtherOn: other.HeldOn,
+			Other: other.ClassName, Trainer: deref(r.Trainer), Present: len(present[r.ID])})
+	}
+	// Repeats: the same lessons and the same present learners as an
+	// earlier session of the class.
+	seen := map[string]row{}
+	for _, r := range rows {
+		if len(present[r.ID]) < repeatMinPresent {
+			continue
+		}
+		sig := fmt.Sprint(r.ClassID, lessons[r.ID], present[r.ID])
+		if first, ok := seen[sig]; ok {
+			flag(SessionRepeat, r, first)
+			continue
+		}
+		seen[sig] = r
+	}
+	// Two classes' attendance taken live by one trainer within a minute.
+	type key struct {
+		trainer int64
+		day     string
+	}
+	live := map[key][]row{}
+	for _, r := range rows {
+		if r.OpenedBy != nil && st.day(*r.TakenAt) == r.HeldOn && len(present[r.ID]) > 0 {
+			k := key{*r.OpenedBy, r.HeldOn}
+			live[k] = append(live[k], r)
+		}
+	}
+	for _, rs := range live {
+		slices.SortFunc(rs, func(a, b row) int { return a.TakenAt.Compare(*b.TakenAt) })
+		for i := 1; i < len(rs); i++ {
+			for j := i - 1; j >= 0 && rs[i].TakenAt.Sub(*rs[j].TakenAt) < sameTimeWindow; j-- {
+				if rs[j].ClassID != rs[i].ClassID {
+					flag(SessionSameTime, rs[i], rs[j])
+					break
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b SessionFlag) int { // newest first
+		return cmp.Or(strings.Compare(b.HeldOn, a.HeldOn), strings.Compare(a.UnitName, b.UnitName), strings.Compare(a.ClassName, b.ClassName))
+	})
 	return out, nil
 }

@@ -7,12 +7,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kynangso/kynangso/internal/i18n"
 	"github.com/kynangso/kynangso/internal/store"
 )
 
 // Integrity flags inform a supervisor where numbers may be wrong: likely
-// duplicate learners, sudden spikes of registrations, and a random sample
-// of learners to verify by a visit. They never change a number. The page
+// duplicate learners, sudden spikes of registrations, implausible class
+// sessions, and a random sample of learners to verify by a visit. They
+// never change a number. The page
 // shows learners' names, so each view is written to the audit log.
 
 // spike is a commune's day with unusually many registrations.
@@ -79,21 +81,39 @@ type flagsPage struct {
 	SpikeMin   int
 	SpikeX     int
 	SampleSize int
-	// Implausible class sessions (many learners marked within seconds, the
-	// same session twice): SessionsKept is false until the class-session
-	// pages store sessions and implausibleSessions reads them.
-	SessionsKept bool
-	Sessions     []string
+	// Implausible class sessions (two classes' attendance taken by one
+	// trainer at once, the same session recorded twice), as sentences.
+	Sessions []string
 }
 
-// implausibleSessions lists the class sessions under u that look
-// implausible. The hook for the class-session pages: they read their
-// attendance rows here (a session's marks falling within seconds of each
-// other, two sessions of one class with the same day and learners) and
-// return kept = true.
-func (s *Server) implausibleSessions(ctx context.Context, u store.Unit) (flags []string, kept bool, err error) {
-	_, _ = ctx, u
-	return nil, false, nil
+// implausibleSessions lists the class sessions of the last 90 days under
+// u that look implausible (store.ImplausibleSessions), as sentences.
+func (s *Server) implausibleSessions(ctx context.Context, u store.Unit, loc *i18n.Localizer) ([]string, error) {
+	since := time.Now().In(s.store.Location()).AddDate(0, 0, -90).Format("2006-01-02")
+	flags, err := s.store.ImplausibleSessions(ctx, u.Path, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(flags))
+	for _, f := range flags {
+		args := []any{"Class", f.ClassName, "Unit", f.UnitName, "Day", vnDay(f.HeldOn), "Other", f.Other, "OtherDay", vnDay(f.OtherOn),
+			"Trainer", f.Trainer, "Present", f.Present}
+		if f.Reason == store.SessionSameTime {
+			out = append(out, loc.T("reports.flag_same_time", args...))
+		} else {
+			out = append(out, loc.T("reports.flag_repeat", args...))
+		}
+	}
+	return out, nil
+}
+
+// vnDay writes a YYYY-MM-DD day as Vietnamese offices do, 02/01/2006.
+func vnDay(day string) string {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	return t.Format("02/01/2006")
 }
 
 // duplicateLimit caps the duplicate groups listed on one page.
@@ -137,7 +157,7 @@ func (s *Server) reportFlags(c echo.Context) error {
 	if p.Spikes, err = s.spikes(ctx, u); err != nil {
 		return err
 	}
-	if p.Sessions, p.SessionsKept, err = s.implausibleSessions(ctx, u); err != nil {
+	if p.Sessions, err = s.implausibleSessions(ctx, u, localizer(c)); err != nil {
 		return err
 	}
 	// The sample is drawn from the learners who registered in the month,
