@@ -244,7 +244,13 @@ func (st *Store) SaveAttendance(ctx context.Context, classID, sessionID int64, p
 	err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = AttendanceResult{}
 		var members []int64
-		if err := tx.Model(&Learner{}).Where("class_id = ?", classID).Order("id").Pluck("id", &members).Error; err != nil {
+		q := tx.Model(&Learner{}).Where("class_id = ?", classID).Order("id")
+		if st.dialect == Postgres {
+			// The learners before the trainer's counter row, the order a
+			// deletion takes them in (see countDeletion).
+			q = q.Clauses(clause.Locking{Strength: "KEY SHARE"})
+		}
+		if err := q.Pluck("id", &members).Error; err != nil {
 			return err
 		}
 		// The learners a session's trainer reached (report counters): read
@@ -255,14 +261,26 @@ func (st *Store) SaveAttendance(ctx context.Context, classID, sessionID int64, p
 		}
 		var reachedBefore int64
 		if s.OpenedBy != nil {
+			if st.dialect == Postgres {
+				// Two saves for one trainer at once would each count the
+				// learners reached without the other's marks: the trainer's
+				// counter row, locked here, makes them take turns.
+				if err := st.BumpTrainer(tx, *s.OpenedBy, TrainerDelta{}); err != nil {
+					return err
+				}
+			}
 			var err error
 			if reachedBefore, err = st.attendedWith(tx, *s.OpenedBy, members); err != nil {
 				return err
 			}
 		}
-		mine := tx.Model(&Learner{}).Select("id").Where("class_id = ?", classID)
-		if err := tx.Where("session_id = ? AND learner_id IN (?)", sessionID, mine).Delete(&AttendanceMark{}).Error; err != nil {
-			return err
+		// The marks of the learners just read, not of a second reading: a
+		// learner moved out of the class in between would keep an old mark
+		// and get a new one (a duplicate key on PostgreSQL).
+		if len(members) > 0 {
+			if err := tx.Where("session_id = ? AND learner_id IN ?", sessionID, members).Delete(&AttendanceMark{}).Error; err != nil {
+				return err
+			}
 		}
 		marks := make([]AttendanceMark, len(members))
 		for i, id := range members {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -36,12 +38,25 @@ func (st *Store) TickTasks(ctx context.Context, ticks []TaskTick) error {
 		ticks[i].TickedAt = now
 	}
 	err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for i := range ticks {
-			t := &ticks[i]
-			k, err := st.learnerKey(tx, t.LearnerID)
+		// Lock the learners first, in the order of their ids, then the
+		// counters: the order every counting write takes its locks in
+		// (learners, units from the root, trainers), so that on PostgreSQL a
+		// deletion or an answer at the same moment waits instead of
+		// deadlocking.
+		keys := map[int64]counterKey{}
+		for _, t := range ticks {
+			keys[t.LearnerID] = counterKey{}
+		}
+		for _, id := range slices.Sorted(maps.Keys(keys)) {
+			k, err := st.learnerKey(tx, id)
 			if err != nil {
 				return err
 			}
+			keys[id] = k
+		}
+		for i := range ticks {
+			t := &ticks[i]
+			k := keys[t.LearnerID]
 			before, err := markOf(tx, t.LearnerID, t.Task)
 			if err != nil {
 				return err

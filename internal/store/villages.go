@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/kynangso/kynangso/internal/units"
 )
@@ -145,12 +146,25 @@ func (st *Store) MatchVillageText(ctx context.Context, commune, text, code strin
 		}
 		// The learners move from the commune's counters to the village's
 		// (report counters, counters.go): their keys before the update.
+		// On PostgreSQL the rows are locked as read (a match of the same
+		// text at the same moment then finds them matched already) and
+		// only those are updated.
 		var before []Learner
-		if err := tx.Select(learnerKeyColumns).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).
-			Find(&before).Error; err != nil {
+		q := tx.Select(learnerKeyColumns).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).Order("id")
+		if st.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		}
+		if err := q.Find(&before).Error; err != nil {
 			return err
 		}
-		res := tx.Model(&Learner{}).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).
+		if len(before) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(before))
+		for i, l := range before {
+			ids[i] = l.ID
+		}
+		res := tx.Model(&Learner{}).Where("id IN ?", ids).
 			Updates(map[string]any{"village_code": code, "village": nil, "updated_at": st.now()})
 		if res.Error != nil {
 			return res.Error
