@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -257,7 +256,7 @@ func (s *Server) adminUnitsImportPost(c echo.Context) error {
 	if err == nil {
 		for _, u := range list {
 			if !me.Covers(plan.Paths[u.Code]) {
-				err = errors.Join(err, units.RowError{File: file, Line: u.Line, Msg: fmt.Sprintf("unit %s lies outside %s", u.Code, me.UnitName)})
+				err = errors.Join(err, units.RowError{File: file, Line: u.Line, Msg: localizer(c).T("units.err_outside", "Code", u.Code, "Unit", me.UnitName)})
 			}
 		}
 	}

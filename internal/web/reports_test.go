@@ -363,9 +363,20 @@ func TestOfficeReturns(t *testing.T) {
 	assert.NoErr(t, err)
 	assert.True(t, len(audit) >= 2 && audit[0].Action == "report.flags" && audit[0].RowCount >= 2, "flags not audited: %+v", audit)
 
+	// Per trainer: the demo's sessions, learners and ticks, from the
+	// counters the class pages keep.
 	trainers := tinh.Get("/reports/units/86/trainers")
 	assert.Equal(t, trainers.Status, http.StatusOK)
-	assert.Contains(t, trainers.Body, "gv"+commune)
+	counts, err := srv.Store.TrainersUnder(ctx, "/86/")
+	assert.NoErr(t, err)
+	for _, tr := range counts {
+		if tr.Username != "gv"+commune {
+			continue
+		}
+		assert.True(t, tr.Sessions > 0 && tr.Learners > 0 && tr.TasksTicked > 0, "the demo trainer's work is not counted: %+v", tr)
+		row := regexp.MustCompile(`<tr><td>` + commune + `</td>.*?</tr>`).FindString(trainers.Body)
+		assert.Contains(t, row, fmt.Sprintf(">%d<", tr.Sessions), fmt.Sprintf(">%d<", tr.TasksTicked))
+	}
 }
 
 // TestReportsCountWhatResidentsDo: a resident who registers and passes a
@@ -446,6 +457,6 @@ func TestAdminEditsUnitsAndImportsLists(t *testing.T) {
 	dAdmin := staffLogin(t, srv, "qt.vungliem", demo.Password)
 	out := dAdmin.Post("/admin/units/import", url.Values{"csv": {"code,name,level,parent_code\nV-9,Ấp Ngoài,village,855\n"}, "action": {"preview"}})
 	assert.Equal(t, out.Status, http.StatusUnprocessableEntity)
-	assert.Contains(t, out.Body, "lies outside")
+	assert.Contains(t, out.Body, "đơn vị V-9 không thuộc")
 	assert.Equal(t, dAdmin.Get("/admin/units/855").Status, http.StatusNotFound)
 }
