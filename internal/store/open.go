@@ -230,7 +230,8 @@ func (st *Store) HasReplica() bool { return st.rep != st.r }
 func sqliteDSN(path string, readOnly bool) string {
 	dsn := "file:" + path + "?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on" +
 		"&_secure_delete=on" +
-		"&_cache_size=-8000" // KiB per connection; keeps RSS inside the budget
+		"&_cache_size=-8000" + // KiB per connection; keeps RSS inside the budget
+		"&_stmt_cache_size=64"
 	if readOnly {
 		return dsn + "&_query_only=1"
 	}
