@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/kynangso/kynangso/internal/store"
@@ -143,6 +148,43 @@ func supervisorFlow(t *testing.T, width int64) {
 	if matched != len(want) {
 		t.Fatalf("%d of the district's %d communes found in the export", matched, len(want))
 	}
+
+	// The monthly return, printed with the page's print styles on A4 in
+	// landscape (a return has a dozen columns): a district's twenty
+	// communes, subtotal and sign-off block on two pages at most (the
+	// table may break between rows; its header repeats).
+	p.open("/reports/units/859/monthly", 200)
+	p.see("Người lập biểu", "Thủ trưởng đơn vị")
+	if n := p.printPages(); n < 1 || n > 2 {
+		t.Fatalf("the district's monthly return prints on %d A4 pages, want 2 at most", n)
+	}
+	pdf := printPDF(p)
+	for _, m := range mediaBox.FindAllSubmatch(pdf, -1) {
+		w, _ := strconv.ParseFloat(string(m[1]), 64)
+		h, _ := strconv.ParseFloat(string(m[2]), 64)
+		if w < h || w < 840 || w > 843 {
+			t.Fatalf("a page of the monthly return is %.0f × %.0f pt, not A4 landscape", w, h)
+		}
+	}
+}
+
+var mediaBox = regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`)
+
+// printPDF prints the current page as the browser's Print command does,
+// with the page's own page size.
+func printPDF(p *phone) []byte {
+	p.t.Helper()
+	yes := true
+	var pdf []byte
+	err := chromedp.Do(p.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		res, err := cdp.Call(ctx, tg, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PreferCSSPageSize: &yes})
+		pdf = res.Data
+		return err
+	}))
+	if err != nil {
+		p.t.Fatalf("print: %v", err)
+	}
+	return pdf
 }
 
 func TestSupervisorReportPhone(t *testing.T)   { supervisorFlow(t, phoneWidth) }
