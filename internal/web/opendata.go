@@ -121,13 +121,6 @@ func (r ref) get() *iv {
 	return &r.row.iv[r.sp]
 }
 
-func (r ref) value() int64 {
-	if r.own {
-		return spans[r.sp].value(r.row.Own)
-	}
-	return spans[r.sp].value(r.row.V)
-}
-
 // equation: lhs = the sum of rhs.
 type equation struct {
 	lhs ref

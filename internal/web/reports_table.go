@@ -201,19 +201,18 @@ func xlsxSheet(f *excelize.File, name string, t *reportTable, notes ...string) e
 				err = set(i+1, c.N)
 			case cellPct:
 				err = set(i+1, c.F)
-				if ri >= total {
-					style(i+1, pctBold)
-				} else {
-					style(i+1, pct)
-				}
-				continue
 			case cellText:
 				err = set(i+1, c.Text)
 			}
 			if err != nil {
 				return err
 			}
-			if ri >= total {
+			switch {
+			case c.Kind == cellPct && ri >= total:
+				style(i+1, pctBold)
+			case c.Kind == cellPct:
+				style(i+1, pct)
+			case ri >= total:
 				style(i+1, bold)
 			}
 		}
