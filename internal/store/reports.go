@@ -241,6 +241,7 @@ type TrainerCounts struct {
 	Sessions    int64
 	Learners    int64
 	TasksTicked int64
+	UpdatedAt   *time.Time // when the counters last changed; nil before any
 }
 
 // TrainersUnder lists the trainers of the communes under path with their
@@ -248,7 +249,7 @@ type TrainerCounts struct {
 func (st *Store) TrainersUnder(ctx context.Context, path string) ([]TrainerCounts, error) {
 	var out []TrainerCounts
 	err := st.rep.WithContext(ctx).Raw(`SELECT users.id AS user_id, users.username, users.full_name, users.unit_code, units.name AS unit_name,
-		COALESCE(tc.sessions, 0) AS sessions, COALESCE(tc.learners, 0) AS learners, COALESCE(tc.tasks_ticked, 0) AS tasks_ticked
+		COALESCE(tc.sessions, 0) AS sessions, COALESCE(tc.learners, 0) AS learners, COALESCE(tc.tasks_ticked, 0) AS tasks_ticked, tc.updated_at
 		FROM users JOIN units ON units.code = users.unit_code LEFT JOIN trainer_counts tc ON tc.user_id = users.id
 		WHERE users.role = 'trainer' AND `+pathUnder+` ORDER BY units.path, users.username`, likePrefix(path)).Scan(&out).Error
 	if err != nil {

@@ -201,7 +201,11 @@ type trainersPage struct {
 	Unit   store.Unit
 	Crumbs []store.Unit
 	Table  *reportTable
+	AsOf   *time.Time
 }
+
+// AsOfText is asOfText for templates.
+func (p trainersPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }
 
 // reportTrainers lists the trainers of the subtree with the sessions they
 // held, the learners who came and the real tasks they ticked. The class
@@ -229,6 +233,11 @@ func (s *Server) reportTrainers(c echo.Context) error {
 		t.Rows = append(t.Rows, []cell{textCell(tr.UnitCode), textCell(tr.UnitName), textCell(name), intCell(tr.Sessions), intCell(tr.Learners), intCell(tr.TasksTicked)})
 	}
 	p := trainersPage{Page: s.staffPage(c), Unit: u, Table: t}
+	for _, tr := range list {
+		if tr.UpdatedAt != nil && (p.AsOf == nil || tr.UpdatedAt.After(*p.AsOf)) {
+			p.AsOf = tr.UpdatedAt
+		}
+	}
 	if p.Crumbs, err = s.crumbs(ctx, c, u); err != nil {
 		return err
 	}

@@ -367,6 +367,7 @@ func TestOfficeReturns(t *testing.T) {
 	// counters the class pages keep.
 	trainers := tinh.Get("/reports/units/86/trainers")
 	assert.Equal(t, trainers.Status, http.StatusOK)
+	assert.Contains(t, trainers.Body, "Số liệu cập nhật lúc")
 	counts, err := srv.Store.TrainersUnder(ctx, "/86/")
 	assert.NoErr(t, err)
 	for _, tr := range counts {
