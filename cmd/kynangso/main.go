@@ -1,6 +1,6 @@
 // Command kynangso is the Kỹ năng số server and its operator tools:
 //
-//	kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--content DIR] [--demo]
+//	kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--db-replica URL] [--content DIR] [--demo]
 //	                  [--backup-dir DIR [--backup-every 24h] [--backup-keep 7]]
 //	kynangso migrate  [--db ...]
 //	kynangso demo     [--db ...] [--learners N]
@@ -9,7 +9,7 @@
 //	kynangso backup   --db ... OUT.db          (consistent copy of a live SQLite database, mode 0600)
 //	kynangso export   --db ... OUT.jsonl        (whole database as JSON lines; - for stdout)
 //	kynangso import   --db ... IN.jsonl         (into an empty database, e.g. PostgreSQL)
-//	kynangso repair   --db ...                  (issue earned certificates that are missing, clean stored text)
+//	kynangso repair   --db ...                  (issue earned certificates that are missing, clean stored text, recount report counters)
 //
 // Every flag also reads KYNANGSO_<FLAG>. This file only wires things
 // together; the work happens in internal/.
@@ -66,7 +66,7 @@ func main() {
 const usage = `Kỹ năng số: digital skills for residents of pilot communes.
 
 Usage:
-  kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--content DIR] [--demo]
+  kynangso serve    [--addr 127.0.0.1:8080] [--db data/kynangso.db] [--db-replica URL] [--content DIR] [--demo]
                     [--backup-dir DIR [--backup-every 24h] [--backup-keep 7]]   live backups (SQLite)
   kynangso migrate  [--db ...]
   kynangso demo     [--db ...] [--learners N]
@@ -75,7 +75,7 @@ Usage:
   kynangso backup   --db ... OUT.db           consistent copy of a live SQLite database
   kynangso export   --db ... OUT.jsonl        whole database as JSON lines (- for stdout)
   kynangso import   --db ... IN.jsonl         into an empty database (- for stdin)
-  kynangso repair   --db ...                  issue earned certificates that are missing, clean stored text
+  kynangso repair   --db ...                  issue missing certificates, clean stored text, recount report counters
   kynangso version
 
 "kynangso COMMAND --help" lists the flags and their KYNANGSO_* variables.
@@ -119,11 +119,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners, Catalog: cat})
+		start := time.Now()
+		sum, err := demo.Load(ctx, st, demo.Options{Learners: cfg.Learners, Catalog: cat, Progress: stderr})
 		if err != nil {
 			return err
 		}
 		sum.Print(stdout, "http://127.0.0.1:8080")
+		fmt.Fprintf(stdout, "Demo data loaded in %s.\n", time.Since(start).Round(time.Second))
 		return nil
 	case "units import":
 		return importUnits(ctx, st, cfg.File, stdout)
@@ -157,7 +159,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openStore opens the database and applies pending migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.DB, store.Options{Log: log})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Log: log, Replica: cfg.DBReplica})
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +380,11 @@ func repair(ctx context.Context, st *store.Store, cfg config.Config, stdout io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "repair: %d missing certificates issued, %d rows of stored text cleaned\n", issued, cleaned)
+	recounted, err := st.Recount(ctx) // last: the steps above change what is counted
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "repair: %d missing certificates issued, %d rows of stored text cleaned, %d report counter rows corrected\n", issued, cleaned, recounted)
 	return nil
 }
 

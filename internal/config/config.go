@@ -25,6 +25,7 @@ type Config struct {
 
 	Addr          string // serve: listen address
 	DB            string // SQLite file or postgres:// URL
+	DBReplica     string // serve: a PostgreSQL replica that reports read from ("" = the primary)
 	Content       string // serve: folder overriding the embedded content ("" = embedded)
 	Demo          bool   // serve: load demo data when the database is empty
 	Learners      int    // demo: how many demo learners
@@ -97,6 +98,7 @@ func Load(command string, args []string, getenv func(string) string, out io.Writ
 		boolean(&c.SecureCookies, "secure-cookies", false, "send cookies only over HTTPS (set this behind TLS)")
 		boolean(&c.TrustProxy, "trust-proxy", false, "take the client address from the X-Forwarded-For entry your own reverse proxy appends (only behind one)")
 		str(&c.BaseURL, "base-url", "", "public address, e.g. https://kynangso.vinhlong.gov.vn, printed in certificate QR codes")
+		str(&c.DBReplica, "db-replica", "", "postgres:// URL of a read replica that the report pages read from (PostgreSQL only)")
 		str(&c.BackupDir, "backup-dir", "", "folder for live backups of the SQLite database, made while serving (none when empty)")
 		duration(&c.BackupEvery, "backup-every", 0, "time between live backups, e.g. 24h or 6h (default 24h with --backup-dir)")
 		integer(&c.BackupKeep, "backup-keep", 0, "how many live backups to keep, newest first (default 7 with --backup-dir)")
@@ -182,6 +184,13 @@ func (c Config) Validate() error {
 		if c.Content != "" {
 			if st, err := os.Stat(c.Content); err != nil || !st.IsDir() {
 				bad("--content %q: not a folder", c.Content)
+			}
+		}
+		if c.DBReplica != "" {
+			if !strings.HasPrefix(c.DBReplica, "postgres://") && !strings.HasPrefix(c.DBReplica, "postgresql://") {
+				bad("--db-replica: give a postgres:// URL")
+			} else if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+				bad("--db-replica: a replica needs a PostgreSQL primary (--db postgres://...)")
 			}
 		}
 		if c.BackupDir == "" && (c.BackupEvery != 0 || c.BackupKeep != 0) {

@@ -62,6 +62,8 @@ func TestBadValuesAreReportedByName(t *testing.T) {
 		{"bad duration in environment", "serve", nil, map[string]string{"KYNANGSO_BACKUP_DIR": "b", "KYNANGSO_BACKUP_EVERY": "daily"}, `KYNANGSO_BACKUP_EVERY="daily": use a duration`},
 		{"unknown command", "launch", nil, nil, `unknown command "launch"`},
 		{"stray argument", "migrate", []string{"extra"}, nil, `unexpected argument "extra"`},
+		{"replica of SQLite", "serve", []string{"--db-replica", "postgres://r/k"}, nil, "--db-replica: a replica needs a PostgreSQL primary"},
+		{"replica not PostgreSQL", "serve", []string{"--db", "postgres://p/k", "--db-replica", "data/x.db"}, nil, "--db-replica: give a postgres:// URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,5 +133,15 @@ func TestExportImportArguments(t *testing.T) {
 	}
 	if _, err := Load("import", []string{"--db", "a.db"}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "import needs the input file") {
 		t.Errorf("import without a file: %v", err)
+	}
+}
+
+func TestReplicaFromFlagOrEnvironment(t *testing.T) {
+	c, err := Load("serve", []string{"--db", "postgres://primary/k"}, env(map[string]string{"KYNANGSO_DB_REPLICA": "postgres://replica/k"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBReplica != "postgres://replica/k" {
+		t.Errorf("replica %q", c.DBReplica)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"embed"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,11 @@ type Options struct {
 	Catalog      *curriculum.Catalog // lessons the demo learners take; nil: learners without progress
 	PasswordCost int                 // bcrypt cost; 0 means auth.DefaultCost (tests pass bcrypt.MinCost)
 	Seed         uint64              // makes the learners and their progress repeatable
+	// Bulk writes the learners straight into the tables in large
+	// transactions (see bulk.go); it is taken anyway from bulkFrom learners.
+	Bulk bool
+	// Progress, when set, receives a progress bar of the bulk load.
+	Progress io.Writer
 }
 
 // Login is one demo staff account.
@@ -110,7 +116,11 @@ func Load(ctx context.Context, st *store.Store, opts Options) (Summary, error) {
 	if err := createClasses(ctx, st, pilots); err != nil {
 		return Summary{}, err
 	}
-	if err := createLearners(ctx, st, opts, list, pilots); err != nil {
+	if opts.Bulk || opts.Learners >= bulkFrom {
+		if err := bulkLearners(ctx, st, opts, list, pilots); err != nil {
+			return Summary{}, fmt.Errorf("demo: learners: %w", err)
+		}
+	} else if err := createLearners(ctx, st, opts, list, pilots); err != nil {
 		return Summary{}, err
 	}
 	if err := createClassWork(ctx, st, opts, pilots); err != nil {
@@ -146,7 +156,7 @@ func Describe(ctx context.Context, st *store.Store) (Summary, error) {
 	if s.Learners, err = st.CountLearners(ctx); err != nil {
 		return s, err
 	}
-	if s.Sample, err = st.MostProgressed(ctx, 3); err != nil {
+	if s.Sample, err = sample(ctx, st); err != nil {
 		return s, err
 	}
 	communes, err := st.UnitsByLevel(ctx, units.Commune)
@@ -166,6 +176,33 @@ func Describe(ctx context.Context, st *store.Store) (Summary, error) {
 		}
 	}
 	return s, nil
+}
+
+// settingSample holds the learners a bulk load found most advanced: on a
+// full-size province, finding them again would read every progress row at
+// each start of the server.
+const settingSample = "demo_sample"
+
+// sample returns up to three learners with the most lessons done, from the
+// bulk load's note when there is one.
+func sample(ctx context.Context, st *store.Store) ([]store.LearnerDone, error) {
+	raw, err := st.GetSetting(ctx, settingSample)
+	if errors.Is(err, store.ErrNotFound) {
+		return st.MostProgressed(ctx, 3)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var noted, out []store.LearnerDone
+	if err := json.Unmarshal([]byte(raw), &noted); err != nil {
+		return nil, fmt.Errorf("demo: sample: %w", err)
+	}
+	for _, l := range noted {
+		if _, err := st.LearnerByCode(ctx, l.Code); err == nil { // not deleted since
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // Print writes the summary for the operator.
@@ -198,7 +235,7 @@ func applyPopulation(ctx context.Context, st *store.Store) error {
 		return fmt.Errorf("demo: population file: %w", err)
 	}
 	for i, r := range rows {
-		if i == 0 || len(r) < 4 {
+		if i == 0 || len(r) < 5 {
 			continue
 		}
 		pop, err1 := strconv.ParseInt(r[2], 10, 64)
@@ -209,7 +246,8 @@ func applyPopulation(ctx context.Context, st *store.Store) error {
 		if year >= 2025 {
 			continue
 		}
-		if err := st.UpdateUnit(ctx, r[0], store.UnitPatch{Population: &pop, PopulationYear: &year}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		source := r[4]
+		if err := st.UpdateUnit(ctx, r[0], store.UnitPatch{Population: &pop, PopulationYear: &year, PopulationSource: &source}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}

@@ -2,7 +2,11 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kynangso/kynangso/internal/demo"
 	"github.com/kynangso/kynangso/internal/testutil"
@@ -102,4 +106,64 @@ func TestDemoLearnersHaveConsistentProgress(t *testing.T) {
 		assert.Equal(t, done, l.Done)
 		assert.True(t, i == 0 || sum.Sample[i-1].Done >= l.Done, "sample not in order of progress")
 	}
+}
+
+// TestBulkDemoIsConsistent: the fast path writes what the one entry point
+// would: every certificate earned by the learner's lessons and every
+// earned one held, daily counts that add up to the records, and report
+// counters equal to a recount.
+func TestBulkDemoIsConsistent(t *testing.T) {
+	st := testutil.NewStore(t)
+	ctx := context.Background()
+	cat := testutil.Catalog(t)
+	n := 3000
+	if testing.Short() {
+		n = 800
+	}
+	var bar strings.Builder
+	_, err := demo.Load(ctx, st, demo.Options{Learners: n, Catalog: cat, PasswordCost: bcrypt.MinCost, Bulk: true, Progress: &bar})
+	assert.NoErr(t, err)
+	assert.Contains(t, bar.String(), fmt.Sprint(n))
+	count, err := st.CountLearners(ctx)
+	assert.NoErr(t, err)
+	assert.Equal(t, count, int64(n))
+	drift, err := st.CounterDrift(ctx)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(drift), 0)
+
+	p, err := st.UnitCountsOf(ctx, []string{"86"})
+	assert.NoErr(t, err)
+	province := p["86"]
+	assert.Equal(t, province.Registered, int64(n))
+	assert.True(t, province.Reached > int64(n)/2 && province.Graduates > 0 && province.Active30d > 0, "an unlikely spread: %+v", province)
+	days, err := st.DailyTotals(ctx, "/86/", "2000-01-01")
+	assert.NoErr(t, err)
+	var registered, lessons int64
+	for _, d := range days {
+		registered += int64(d.Registered)
+		lessons += int64(d.LessonsCompleted)
+	}
+	assert.Equal(t, registered, int64(n))
+	assert.Equal(t, lessons, province.LessonsCompleted)
+	assert.True(t, len(days) > 60, "registrations fall on only %d days", len(days))
+
+	modules := cat.LessonsByModule()
+	for id := int64(1); id <= int64(n); id += 7 {
+		pm, err := st.ProgressMap(ctx, id)
+		assert.NoErr(t, err)
+		earned, programme := pm.Earned(modules)
+		certs, err := st.CertificatesOf(ctx, id)
+		assert.NoErr(t, err)
+		want := len(earned)
+		if programme {
+			want++
+		}
+		assert.True(t, len(certs) == want, "learner %d holds %d certificates, earned %d", id, len(certs), want)
+	}
+	missing, err := st.MissingCertificates(ctx, modules)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(missing), 0)
+	sum, err := demo.Describe(ctx, st)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(sum.Sample), 3)
 }

@@ -152,12 +152,24 @@ func (st *Store) insertCertificate(tx *gorm.DB, l Learner, kind, module string, 
 func (st *Store) IssueEarned(ctx context.Context, learnerID int64, modules map[string][]string) ([]Certificate, error) {
 	var issued []Certificate
 	err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Report counters (counters.go): lock the learner first, so that an
+		// answer recorded at the same moment waits and both count once.
+		k, err := st.learnerKey(tx, learnerID)
+		if err != nil {
+			return err
+		}
 		l, err := learnerForUpdate(tx, learnerID)
 		if err != nil {
 			return err
 		}
-		issued, err = st.issueEarned(tx, l, modules, st.now())
-		return err
+		if issued, err = st.issueEarned(tx, l, modules, st.now()); err != nil {
+			return err
+		}
+		var d CounterDelta
+		if err := countCertificates(tx, k, issued, &d); err != nil {
+			return err
+		}
+		return st.bump(tx, k.Unit, d)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: issue earned certificates: %w", err)

@@ -98,6 +98,11 @@ func (st *Store) OpenSession(ctx context.Context, in OpenSessionInput) (ClassSes
 		if ins.Error != nil {
 			return ins.Error
 		}
+		if ins.RowsAffected == 1 { // a new session: the trainer's count (report counters)
+			if err := st.BumpTrainer(tx, in.By, TrainerDelta{Sessions: 1}); err != nil {
+				return err
+			}
+		}
 		if err := tx.Where("class_id = ? AND held_on = ?", in.ClassID, in.HeldOn).Take(&s).Error; err != nil {
 			return err
 		}
@@ -239,12 +244,43 @@ func (st *Store) SaveAttendance(ctx context.Context, classID, sessionID int64, p
 	err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = AttendanceResult{}
 		var members []int64
-		if err := tx.Model(&Learner{}).Where("class_id = ?", classID).Order("id").Pluck("id", &members).Error; err != nil {
+		q := tx.Model(&Learner{}).Where("class_id = ?", classID).Order("id")
+		if st.dialect == Postgres {
+			// The learners before the trainer's counter row, the order a
+			// deletion takes them in (see countDeletion).
+			q = q.Clauses(clause.Locking{Strength: "KEY SHARE"})
+		}
+		if err := q.Pluck("id", &members).Error; err != nil {
 			return err
 		}
-		mine := tx.Model(&Learner{}).Select("id").Where("class_id = ?", classID)
-		if err := tx.Where("session_id = ? AND learner_id IN (?)", sessionID, mine).Delete(&AttendanceMark{}).Error; err != nil {
-			return err
+		// The learners a session's trainer reached (report counters): read
+		// for the class's learners before and after the marks change.
+		var s ClassSession
+		if err := tx.Select("id", "opened_by").Where("id = ? AND class_id = ?", sessionID, classID).Take(&s).Error; err != nil {
+			return notFound(err)
+		}
+		var reachedBefore int64
+		if s.OpenedBy != nil {
+			if st.dialect == Postgres {
+				// Two saves for one trainer at once would each count the
+				// learners reached without the other's marks: the trainer's
+				// counter row, locked here, makes them take turns.
+				if err := st.BumpTrainer(tx, *s.OpenedBy, TrainerDelta{}); err != nil {
+					return err
+				}
+			}
+			var err error
+			if reachedBefore, err = st.attendedWith(tx, *s.OpenedBy, members); err != nil {
+				return err
+			}
+		}
+		// The marks of the learners just read, not of a second reading: a
+		// learner moved out of the class in between would keep an old mark
+		// and get a new one (a duplicate key on PostgreSQL).
+		if len(members) > 0 {
+			if err := tx.Where("session_id = ? AND learner_id IN ?", sessionID, members).Delete(&AttendanceMark{}).Error; err != nil {
+				return err
+			}
 		}
 		marks := make([]AttendanceMark, len(members))
 		for i, id := range members {
@@ -258,6 +294,17 @@ func (st *Store) SaveAttendance(ctx context.Context, classID, sessionID int64, p
 		if len(marks) > 0 {
 			if err := tx.CreateInBatches(&marks, 500).Error; err != nil {
 				return err
+			}
+		}
+		if s.OpenedBy != nil {
+			reachedAfter, err := st.attendedWith(tx, *s.OpenedBy, members)
+			if err != nil {
+				return err
+			}
+			if reachedAfter != reachedBefore {
+				if err := st.BumpTrainer(tx, *s.OpenedBy, TrainerDelta{Learners: reachedAfter - reachedBefore}); err != nil {
+					return err
+				}
 			}
 		}
 		return changed(tx.Model(&ClassSession{}).Where("id = ? AND class_id = ?", sessionID, classID).Update("taken_at", st.now()), "note attendance taken")
@@ -320,8 +367,12 @@ func (st *Store) VerifyLesson(ctx context.Context, in VerifyInput) (VerifyResult
 	}
 	err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = VerifyResult{}
+		k, err := st.learnerKey(tx, in.LearnerID) // for the report counters, before last_active_at moves
+		if err != nil {
+			return err
+		}
 		var p Progress
-		err := tx.Where("learner_id = ? AND module = ? AND lesson = ?", in.LearnerID, in.Module, in.Lesson).Take(&p).Error
+		err = tx.Where("learner_id = ? AND module = ? AND lesson = ?", in.LearnerID, in.Module, in.Lesson).Take(&p).Error
 		exists := err == nil
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
@@ -352,8 +403,10 @@ func (st *Store) VerifyLesson(ctx context.Context, in VerifyInput) (VerifyResult
 		if err := st.count(tx, l.UnitCode, "lessons_completed", 1, at); err != nil {
 			return err
 		}
-		res.Issued, err = st.issueEarned(tx, l, in.Modules, at)
-		return err
+		if res.Issued, err = st.issueEarned(tx, l, in.Modules, at); err != nil {
+			return err
+		}
+		return st.countVerify(tx, k, at, res.Issued) // report counters (counters.go), last
 	})
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("store: verify lesson: %w", err)

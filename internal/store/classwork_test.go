@@ -142,7 +142,11 @@ func TestAttendanceOfFortyIsOneTransaction(t *testing.T) {
 	assert.NoErr(t, err)
 	t.Logf("statements to save attendance: %d for 40 present, %d for 4 present", forty, four)
 	assert.Equal(t, forty, four)
-	assert.True(t, forty <= 4, "%d statements for one class's attendance", forty)
+	// Four for the marks; up to five more keep the trainer's "learners
+	// reached" report counter (read the session's trainer, on PostgreSQL
+	// lock its counter row, count before and after, bump), whatever the
+	// size of the class.
+	assert.True(t, forty <= 9, "%d statements for one class's attendance", forty)
 
 	before, err := w.st.ClassSessions(ctx, w.class.ID)
 	assert.NoErr(t, err)

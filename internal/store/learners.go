@@ -115,6 +115,11 @@ func (st *Store) CreateLearners(ctx context.Context, list []*Learner) error {
 					return err
 				}
 			}
+			for _, l := range list {
+				if err := st.countRegistration(tx, *l); err != nil { // report counters (counters.go)
+					return err
+				}
+			}
 			return nil
 		})
 		switch {
@@ -179,7 +184,9 @@ type LearnerPatch struct {
 	UnitCode  *string
 }
 
-// UpdateLearner applies a patch.
+// UpdateLearner applies a patch. A patch that changes where or how the
+// learner is counted (commune, birth year, name) moves their counts in
+// the same transaction.
 func (st *Store) UpdateLearner(ctx context.Context, id int64, p LearnerPatch) error {
 	set := map[string]any{"updated_at": st.now()}
 	if p.Name != nil {
@@ -199,15 +206,35 @@ func (st *Store) UpdateLearner(ctx context.Context, id int64, p LearnerPatch) er
 	}
 	if p.UnitCode != nil {
 		set["unit_code"] = *p.UnitCode
+		// A village unit belongs to its commune: moving to another commune
+		// leaves it (the learner is then counted at the new commune).
+		set["village_code"] = gorm.Expr("CASE WHEN unit_code = ? THEN village_code ELSE NULL END", *p.UnitCode)
 	}
-	return changed(st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).Updates(set), "update learner")
+	if p.UnitCode == nil && p.BirthYear == nil && p.Name == nil {
+		return changed(st.w.WithContext(ctx).Model(&Learner{}).Where("id = ?", id).Updates(set), "update learner")
+	}
+	return st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := st.learnerKey(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := changed(tx.Model(&Learner{}).Where("id = ?", id).Updates(set), "update learner"); err != nil {
+			return err
+		}
+		return st.countChange(tx, before) // report counters (counters.go)
+	})
 }
 
 // DeleteLearner removes a learner and, through the foreign keys, their
 // progress, attempts, certificates and sessions. Daily counts stay: they are
 // what was reported then.
 func (st *Store) DeleteLearner(ctx context.Context, id int64) error {
-	return changed(st.w.WithContext(ctx).Where("id = ?", id).Delete(&Learner{}), "delete learner")
+	return st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := st.countDeletion(tx, id); err != nil { // report counters, before the rows go
+			return err
+		}
+		return changed(tx.Where("id = ?", id).Delete(&Learner{}), "delete learner")
+	})
 }
 
 // CleanText passes every stored name (learners' name, village and phone,

@@ -100,6 +100,9 @@ func (st *Store) Migrate(ctx context.Context) ([]string, error) {
 			applied = append(applied, m.Version)
 		}
 	}
+	if err := st.recountAfterMigration(ctx, applied); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 

@@ -49,6 +49,10 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock for created_at columns; nil means time.Now in UTC.
 	Now func() time.Time
+	// Replica is a PostgreSQL URL that reports read from (--db-replica):
+	// a streaming replica keeps the province's report reads off the
+	// primary. "" reads reports from the primary's reader pool.
+	Replica string
 }
 
 // Store is the database handle. SQLite gets two pools: w (one connection,
@@ -57,10 +61,12 @@ type Options struct {
 // both point at one pool.
 type Store struct {
 	w, r    *gorm.DB
+	rep     *gorm.DB // what reports read: the replica, else r
 	dialect Dialect
 	path    string // SQLite file, for backups and messages
 	now     func() time.Time
 	loc     *time.Location // Vietnam, for the day an event is counted on
+	chains  sync.Map       // unit code → codes from the root down to it (paths never change)
 
 	backupTest backupHooks // slows the online backup down for tests; zero otherwise
 	stmts      sync.Map    // query → *sql.Stmt on the reader pool (readStmt)
@@ -127,12 +133,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(readConns + 4)
 		sqlDB.SetMaxIdleConns(readConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		st.w, st.r, st.dialect = db, db, Postgres
+		st.w, st.r, st.rep, st.dialect = db, db, db, Postgres
 		if err := st.Ping(ctx); err != nil {
 			_ = st.Close()
 			return nil, fmt.Errorf("store: connect to %s: %w", redactURL(dsn), err)
 		}
+		if err := st.openReplica(ctx, opts.Replica, cfg(false), readConns); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
 		return st, nil
+	}
+	if opts.Replica != "" {
+		return nil, errors.New("store: a replica (--db-replica) needs a PostgreSQL primary")
 	}
 
 	if dir := filepath.Dir(dsn); dir != "." {
@@ -164,9 +177,39 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	rdb, _ := r.DB()
 	rdb.SetMaxOpenConns(readConns)
 	rdb.SetMaxIdleConns(readConns)
-	st.r = r
+	st.r, st.rep = r, r
 	return st, nil
 }
+
+// openReplica connects the report reads to a PostgreSQL replica. Counters
+// are written with the events in one transaction, so a replica's copy is
+// always a consistent state of some recent moment; the pages say "as of"
+// with the time its newest counter row was written.
+func (st *Store) openReplica(ctx context.Context, dsn string, cfg *gorm.Config, conns int) error {
+	if dsn == "" {
+		return nil
+	}
+	if !IsPostgresURL(dsn) {
+		return fmt.Errorf("store: --db-replica %q: give a postgres:// URL", redactURL(dsn))
+	}
+	db, err := gorm.Open(postgres.Open(dsn), cfg)
+	if err != nil {
+		return fmt.Errorf("store: open replica %s: %w", redactURL(dsn), err)
+	}
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns / 2)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	st.rep = db
+	var one int
+	if err := db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return fmt.Errorf("store: connect to replica %s: %w", redactURL(dsn), err)
+	}
+	return nil
+}
+
+// HasReplica tells whether reports read from a replica.
+func (st *Store) HasReplica() bool { return st.rep != st.r }
 
 // sqliteDSN builds the connection string for the mattn driver. The pragmas
 // live in the DSN, not in a one-off Exec, so that every connection the pool
@@ -189,7 +232,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 func sqliteDSN(path string, readOnly bool) string {
 	dsn := "file:" + path + "?_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on" +
 		"&_secure_delete=on" +
-		"&_cache_size=-8000" // KiB per connection; keeps RSS inside the budget
+		"&_cache_size=-8000" + // KiB per connection; keeps RSS inside the budget
+		"&_stmt_cache_size=64"
 	if readOnly {
 		return dsn + "&_query_only=1"
 	}
@@ -259,7 +303,7 @@ func (st *Store) Close() error {
 		return true
 	})
 	seen := map[*gorm.DB]bool{}
-	for _, db := range []*gorm.DB{st.r, st.w} {
+	for _, db := range []*gorm.DB{st.rep, st.r, st.w} {
 		if db == nil || seen[db] {
 			continue
 		}

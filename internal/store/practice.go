@@ -95,7 +95,14 @@ func (st *Store) RecordPracticeChoice(ctx context.Context, in PracticeChoiceInpu
 				res.Run = branchKey(run.Run, in.Step, in.Choice)
 				continue
 			}
-			return addPracticeChoice(tx, run, in, at)
+			k, err := st.learnerKey(tx, in.LearnerID) // for the report counters, before last_active_at moves
+			if err != nil {
+				return err
+			}
+			if err := addPracticeChoice(tx, run, in, at); err != nil {
+				return err
+			}
+			return st.countPractice(tx, k, in, run.ID, at) // report counters (counters.go)
 		}
 		res.Duplicate = true // a branch of a branch: only a forged form gets here
 		return nil

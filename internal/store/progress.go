@@ -124,8 +124,12 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 			res.Duplicate = true
 			return nil
 		}
+		k, err := st.learnerKey(tx, in.LearnerID) // for the report counters, before last_active_at moves
+		if err != nil {
+			return err
+		}
 		var p Progress
-		err := tx.Where("learner_id = ? AND module = ? AND lesson = ?", in.LearnerID, in.Module, in.Lesson).Take(&p).Error
+		err = tx.Where("learner_id = ? AND module = ? AND lesson = ?", in.LearnerID, in.Module, in.Lesson).Take(&p).Error
 		exists := err == nil
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
@@ -152,8 +156,13 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 		if err := tx.Model(&Learner{}).Where("id = ?", in.LearnerID).Update("last_active_at", at).Error; err != nil {
 			return err
 		}
+		// Report counters (counters.go), written last in this transaction.
+		d, err := st.countAttempt(tx, k, in, at, completed)
+		if err != nil {
+			return err
+		}
 		if !completed {
-			return nil
+			return st.bump(tx, k.Unit, d)
 		}
 		l, err := learnerForUpdate(tx, in.LearnerID)
 		if err != nil {
@@ -162,8 +171,13 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 		if err := st.count(tx, l.UnitCode, "lessons_completed", 1, at); err != nil {
 			return err
 		}
-		res.Issued, err = st.issueEarned(tx, l, in.Modules, at)
-		return err
+		if res.Issued, err = st.issueEarned(tx, l, in.Modules, at); err != nil {
+			return err
+		}
+		if err := countCertificates(tx, k, res.Issued, &d); err != nil {
+			return err
+		}
+		return st.bump(tx, k.Unit, d)
 	})
 	if err != nil {
 		return AttemptResult{}, fmt.Errorf("store: record attempt: %w", err)

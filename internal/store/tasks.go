@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,6 +28,7 @@ func (TaskTick) TableName() string { return "task_ticks" }
 // TickTasks stores ticks in one transaction (a trainer ticks a task for
 // several learners of a class at once). A tick replaces the learner's
 // earlier tick of the same task, so "with help" can later become "alone".
+// The report counters move in the same transaction (countTick).
 func (st *Store) TickTasks(ctx context.Context, ticks []TaskTick) error {
 	if len(ticks) == 0 {
 		return nil
@@ -35,10 +38,52 @@ func (st *Store) TickTasks(ctx context.Context, ticks []TaskTick) error {
 		ticks[i].TickedAt = now
 	}
 	err := st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "learner_id"}, {Name: "task"}},
-			DoUpdates: clause.AssignmentColumns([]string{"alone", "done_on", "ticked_by", "ticked_at"}),
-		}).CreateInBatches(&ticks, 500).Error
+		// Lock the learners first, in the order of their ids, then the
+		// counters: the order every counting write takes its locks in
+		// (learners, units from the root, trainers), so that on PostgreSQL a
+		// deletion or an answer at the same moment waits instead of
+		// deadlocking.
+		keys := map[int64]counterKey{}
+		for _, t := range ticks {
+			keys[t.LearnerID] = counterKey{}
+		}
+		for _, id := range slices.Sorted(maps.Keys(keys)) {
+			k, err := st.learnerKey(tx, id)
+			if err != nil {
+				return err
+			}
+			keys[id] = k
+		}
+		for i := range ticks {
+			t := &ticks[i]
+			k := keys[t.LearnerID]
+			before, err := markOf(tx, t.LearnerID, t.Task)
+			if err != nil {
+				return err
+			}
+			aloneBefore, err := anyAlone(tx, t.LearnerID)
+			if err != nil {
+				return err
+			}
+			err = tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "learner_id"}, {Name: "task"}},
+				DoUpdates: clause.AssignmentColumns([]string{"alone", "done_on", "ticked_by", "ticked_at"}),
+			}).Create(t).Error
+			if err != nil {
+				return err
+			}
+			aloneAfter := t.Alone
+			if !aloneAfter && aloneBefore {
+				if aloneAfter, err = anyAlone(tx, t.LearnerID); err != nil {
+					return err
+				}
+			}
+			after := taskMark{set: true, alone: t.Alone, tickedBy: t.TickedBy}
+			if err := st.countTick(tx, k, t.Task, before, after, aloneBefore, aloneAfter); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: tick tasks: %w", err)
@@ -49,7 +94,28 @@ func (st *Store) TickTasks(ctx context.Context, ticks []TaskTick) error {
 // UntickTask removes a learner's tick of a task (a tick made by mistake).
 // It returns ErrNotFound when there was none.
 func (st *Store) UntickTask(ctx context.Context, learnerID int64, task string) error {
-	return changed(st.w.WithContext(ctx).Where("learner_id = ? AND task = ?", learnerID, task).Delete(&TaskTick{}), "untick task")
+	return st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		k, err := st.learnerKey(tx, learnerID)
+		if err != nil {
+			return err
+		}
+		before, err := markOf(tx, learnerID, task)
+		if err != nil {
+			return err
+		}
+		aloneBefore, err := anyAlone(tx, learnerID)
+		if err != nil {
+			return err
+		}
+		if err := changed(tx.Where("learner_id = ? AND task = ?", learnerID, task).Delete(&TaskTick{}), "untick task"); err != nil {
+			return err
+		}
+		aloneAfter, err := anyAlone(tx, learnerID)
+		if err != nil {
+			return err
+		}
+		return st.countTick(tx, k, task, before, taskMark{}, aloneBefore, aloneAfter)
+	})
 }
 
 // TasksOf returns a learner's ticks by task key.

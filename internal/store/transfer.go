@@ -20,7 +20,8 @@ import (
 // rows can be copied in this order without breaking a foreign key. A test
 // checks it against the schema, so a new migration cannot forget a table.
 func Tables() []string {
-	return []string{"units", "users", "audit_log", "classes", "settings", "learners", "progress", "attempts", "certificates", "sessions", "throttles", "daily_counts", "practice_runs", "practice_choices", "check_results", "check_scores", "class_sessions", "class_session_lessons", "attendance", "task_ticks"}
+	return []string{"units", "users", "audit_log", "classes", "settings", "learners", "progress", "attempts", "certificates", "sessions", "throttles", "daily_counts", "practice_runs", "practice_choices", "check_results", "check_scores", "class_sessions", "class_session_lessons", "attendance", "task_ticks",
+		"unit_counts", "unit_module_counts", "unit_task_counts", "unit_active_days", "unit_birth_counts", "trainer_counts", "learner_keys", "api_tokens", "api_token_uses"}
 }
 
 // exportHeader opens an export: what wrote it and which migrations its
@@ -155,6 +156,20 @@ func orderColumn(table string) string {
 		return "unit_code, day"
 	case "practice_choices":
 		return "run_id, seq"
+	case "unit_counts":
+		return "unit_code"
+	case "unit_module_counts":
+		return "unit_code, module"
+	case "unit_task_counts":
+		return "unit_code, task"
+	case "unit_active_days":
+		return "unit_code, day"
+	case "unit_birth_counts":
+		return "unit_code, birth_year, gender"
+	case "trainer_counts":
+		return "user_id"
+	case "learner_keys":
+		return "unit_code, birth_year, name_key"
 	case "check_results":
 		return "learner_id, kind"
 	case "check_scores":
@@ -282,7 +297,7 @@ func (st *Store) resetSequences(tx *gorm.DB) error {
 	if st.dialect != Postgres {
 		return nil
 	}
-	for _, table := range []string{"users", "audit_log", "classes", "learners", "attempts", "certificates", "practice_runs", "class_sessions"} { // tables with {{id}}
+	for _, table := range []string{"users", "audit_log", "classes", "learners", "attempts", "certificates", "practice_runs", "class_sessions", "api_tokens", "api_token_uses"} { // tables with {{id}}
 		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE((SELECT MAX(id) FROM %s), 0) + 1, false)", table, table)
 		if err := tx.Exec(q).Error; err != nil {
 			return fmt.Errorf("reset id sequence of %s: %w", table, err)

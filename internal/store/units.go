@@ -22,9 +22,13 @@ type Unit struct {
 	Population        *int64
 	PopulationWorking *int64
 	PopulationYear    *int
-	Pilot             bool
-	Target            *int
-	CreatedAt         time.Time
+	PopulationSource  *string // where the figure comes from (a census, a commune's count)
+	// The working-age figure may come from elsewhere than the total.
+	PopulationWorkingYear   *int
+	PopulationWorkingSource *string
+	Pilot                   bool
+	Target                  *int
+	CreatedAt               time.Time
 }
 
 // ImportUnits adds or updates units from a parsed list in one transaction.
@@ -33,36 +37,11 @@ type Unit struct {
 // reuse codes with other meanings and a database must hold only one of them.
 func (st *Store) ImportUnits(ctx context.Context, list []units.Unit, file string) (added, updated int, err error) {
 	err = st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var existing []Unit
-		if err := tx.Select("code", "level", "parent_code", "path").Find(&existing).Error; err != nil {
-			return err
-		}
-		known := make(map[string]units.Existing, len(existing))
-		old := make(map[string]Unit, len(existing))
-		for _, u := range existing {
-			known[u.Code] = units.Existing{Level: u.Level, Path: u.Path}
-			old[u.Code] = u
-		}
-		var errs []error
-		for _, u := range list {
-			o, ok := old[u.Code]
-			if !ok {
-				continue
-			}
-			if o.Level != u.Level || deref(o.ParentCode) != u.ParentCode {
-				errs = append(errs, units.RowError{File: file, Line: u.Line, Msg: fmt.Sprintf(
-					"unit %s is a %s under %q in the database but a %s under %q in the file; a database holds one official list, so import into a fresh database",
-					u.Code, o.Level, deref(o.ParentCode), u.Level, u.ParentCode)})
-			}
-			delete(known, u.Code) // its path is recomputed (unchanged) from the file
-		}
-		if len(errs) > 0 {
-			return errors.Join(errs...)
-		}
-		paths, err := units.Paths(list, known, file)
+		plan, err := planUnits(tx, list, file)
 		if err != nil {
 			return err
 		}
+		paths, old := plan.Paths, plan.old
 		now := st.now()
 		for _, u := range list {
 			row := Unit{Code: u.Code, Name: u.Name, Level: u.Level, Path: paths[u.Code], CreatedAt: now}
@@ -93,11 +72,82 @@ func (st *Store) ImportUnits(ctx context.Context, list []units.Unit, file string
 	return added, updated, nil
 }
 
+// UnitPlan is what importing a list would do, worked out without writing.
+type UnitPlan struct {
+	Paths   map[string]string // code → path in the tree, for every unit of the list
+	Added   []string          // codes new to the database
+	Updated []string          // codes already there (name and population may change)
+	old     map[string]Unit
+}
+
+// planUnits checks a list against the units in the database: a unit that
+// exists must keep its level and parent, every parent must exist in the
+// file or the database. Every problem is reported as file:line: reason.
+func planUnits(tx *gorm.DB, list []units.Unit, file string) (UnitPlan, error) {
+	var existing []Unit
+	if err := tx.Select("code", "name", "level", "parent_code", "path").Find(&existing).Error; err != nil {
+		return UnitPlan{}, err
+	}
+	known := make(map[string]units.Existing, len(existing))
+	old := make(map[string]Unit, len(existing))
+	for _, u := range existing {
+		known[u.Code] = units.Existing{Level: u.Level, Path: u.Path}
+		old[u.Code] = u
+	}
+	var errs []error
+	plan := UnitPlan{old: old}
+	for _, u := range list {
+		o, ok := old[u.Code]
+		if !ok {
+			plan.Added = append(plan.Added, u.Code)
+			continue
+		}
+		plan.Updated = append(plan.Updated, u.Code)
+		if o.Level != u.Level || deref(o.ParentCode) != u.ParentCode {
+			errs = append(errs, units.RowError{File: file, Line: u.Line, Msg: fmt.Sprintf(
+				"unit %s is a %s under %q in the database but a %s under %q in the file; a database holds one official list, so import into a fresh database",
+				u.Code, o.Level, deref(o.ParentCode), u.Level, u.ParentCode)})
+		}
+		delete(known, u.Code) // its path is recomputed (unchanged) from the file
+	}
+	if len(errs) > 0 {
+		return plan, errors.Join(errs...)
+	}
+	var err error
+	plan.Paths, err = units.Paths(list, known, file)
+	return plan, err
+}
+
+// PlanUnits works out what ImportUnits would do with a list, changing
+// nothing: the admin page's preview.
+func (st *Store) PlanUnits(ctx context.Context, list []units.Unit, file string) (UnitPlan, error) {
+	return planUnits(st.r.WithContext(ctx), list, file)
+}
+
+// UnitFacts are the programme facts of a unit that an admin edits; a nil
+// field is stored as unknown.
+type UnitFacts struct {
+	Population, PopulationWorking             *int64
+	PopulationYear, PopulationWorkingYear     *int
+	PopulationSource, PopulationWorkingSource *string
+	Pilot                                     bool
+	Target                                    *int
+}
+
+// SetUnitFacts stores every programme fact of one unit.
+func (st *Store) SetUnitFacts(ctx context.Context, code string, f UnitFacts) error {
+	set := map[string]any{"population": f.Population, "population_working": f.PopulationWorking, "population_year": f.PopulationYear,
+		"population_working_year": f.PopulationWorkingYear, "population_source": f.PopulationSource,
+		"population_working_source": f.PopulationWorkingSource, "pilot": f.Pilot, "target": f.Target}
+	return changed(st.w.WithContext(ctx).Model(&Unit{}).Where("code = ?", code).Updates(set), "set facts of unit "+code)
+}
+
 // UnitPatch changes the programme facts of a unit; nil fields are left alone.
 type UnitPatch struct {
 	Population        *int64
 	PopulationWorking *int64
 	PopulationYear    *int
+	PopulationSource  *string
 	Pilot             *bool
 	Target            *int
 }
@@ -113,6 +163,9 @@ func (st *Store) UpdateUnit(ctx context.Context, code string, p UnitPatch) error
 	}
 	if p.PopulationYear != nil {
 		set["population_year"] = *p.PopulationYear
+	}
+	if p.PopulationSource != nil {
+		set["population_source"] = *p.PopulationSource
 	}
 	if p.Pilot != nil {
 		set["pilot"] = *p.Pilot

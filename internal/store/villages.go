@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/kynangso/kynangso/internal/units"
 )
@@ -143,10 +144,38 @@ func (st *Store) MatchVillageText(ctx context.Context, commune, text, code strin
 		if n == 0 {
 			return ErrNotFound
 		}
-		res := tx.Model(&Learner{}).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).
+		// The learners move from the commune's counters to the village's
+		// (report counters, counters.go): their keys before the update.
+		// On PostgreSQL the rows are locked as read (a match of the same
+		// text at the same moment then finds them matched already) and
+		// only those are updated.
+		var before []Learner
+		q := tx.Select(learnerKeyColumns).Where("unit_code = ? AND village_code IS NULL AND village = ?", commune, text).Order("id")
+		if st.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		}
+		if err := q.Find(&before).Error; err != nil {
+			return err
+		}
+		if len(before) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(before))
+		for i, l := range before {
+			ids[i] = l.ID
+		}
+		res := tx.Model(&Learner{}).Where("id IN ?", ids).
 			Updates(map[string]any{"village_code": code, "village": nil, "updated_at": st.now()})
+		if res.Error != nil {
+			return res.Error
+		}
 		moved = res.RowsAffected
-		return res.Error
+		for _, l := range before {
+			if err := st.countChange(tx, keyOf(l)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -73,6 +73,8 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 			*x.class = classes[0]
 		}
 	}
+	tokenA := store.APIToken{Name: "Token A", TokenHash: "hash-of-token-a", UnitCode: w.communeA.Code}
+	assert.NoErr(t, srv.Store.CreateAPIToken(ctx, &tokenA))
 	// A session of class A, today, with attendance taken and a lesson
 	// finished in person, so its pages show learner A's name.
 	m := testutil.Catalog(t).Modules("vi")[0]
@@ -93,6 +95,8 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 		"learner": fmt.Sprint(w.learnerA.ID), // /trainer/learners/:learner
 		"module":  m.Slug,                    // .../grid/:module
 		"village": village.Code,              // /trainer/villages/:village
+		"code":    w.communeA.Code,           // /reports/units/:code/..., /reports/api/units/:code, /admin/units/:code
+		"token":   fmt.Sprint(tokenA.ID),     // /admin/tokens/:token/revoke
 	}
 	return w
 }

@@ -138,7 +138,23 @@ func (s *Server) routes() error {
 
 	reports := e.Group("/reports", s.requireArea("/reports"))
 	reports.GET("", slashRedirect)
+	// Reports (issue 11): a unit's report, drilling down the tree, and the
+	// returns offices send; the machine-readable ones also take an API
+	// token (tokenOrStaff), so they sit outside the group's guard.
 	reports.GET("/", s.reportsHome)
+	reports.GET("/units/:code", s.reportUnit)
+	reports.GET("/units/:code/trainers", s.reportTrainers)
+	reports.GET("/units/:code/monthly", s.reportMonthly)
+	reports.GET("/units/:code/monthly.xlsx", s.reportMonthlyXLSX)
+	reports.GET("/units/:code/weekly", s.reportWeekly)
+	reports.GET("/units/:code/flags", s.reportFlags)
+	e.GET("/reports/api/units/:code", s.reportAPI, s.tokenOrStaff)
+	e.GET("/reports/export.csv", s.reportExportCSV, s.tokenOrStaff)
+	e.GET("/reports/export.xlsx", s.reportExportXLSX, s.tokenOrStaff)
+	e.GET("/open-data", slashRedirect)
+	e.GET("/open-data/", s.openDataShow)
+	e.GET("/open-data/reach.csv", s.openDataCSV)
+	e.GET("/open-data/reach.json", s.openDataJSON)
 
 	admin := e.Group("/admin", s.requireArea("/admin"))
 	admin.GET("", slashRedirect)
@@ -147,6 +163,15 @@ func (s *Server) routes() error {
 	admin.POST("/users", s.adminUserNewPost)
 	admin.GET("/users/:id", s.adminUser)
 	admin.POST("/users/:id", s.adminUserPost)
+	// Units, population and targets; API tokens for the reports (issue 11).
+	admin.GET("/units", s.adminUnits)
+	admin.GET("/units/import", s.adminUnitsImportShow)
+	admin.POST("/units/import", s.adminUnitsImportPost)
+	admin.GET("/units/:code", s.adminUnit)
+	admin.POST("/units/:code", s.adminUnitPost)
+	admin.GET("/tokens", s.adminTokens)
+	admin.POST("/tokens", s.adminTokenNewPost)
+	admin.POST("/tokens/:token/revoke", s.adminTokenRevoke)
 	// The needs-help thresholds (issue 10, 10B).
 	admin.GET("/settings", s.adminSettings)
 	admin.POST("/settings", s.adminSettingsPost)

@@ -268,8 +268,3 @@ func checkNewPassword(f *validate.Form, field, pw string) {
 	f.Check(len([]rune(pw)) >= auth.MinPasswordRunes, field, "form.error.password_short", "Min", auth.MinPasswordRunes)
 	f.Check(len(pw) <= 72, field, "form.error.password_long")
 }
-
-// reportsHome is a supervisor's landing page.
-func (s *Server) reportsHome(c echo.Context) error {
-	return s.render(c, http.StatusOK, "reports_home", s.staffPage(c))
-}
