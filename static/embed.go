@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every static file; names starting with "." or "_" are left out.
 //
-//go:embed *.css *.svg *.js
+//go:embed *.css *.svg *.js *.png
 var FS embed.FS

@@ -64,6 +64,21 @@ func mainPages(a *app) []page {
 			p.open("/me", 200)
 			p.follow(`#certificates a`, 200)
 		}},
+		// Large text and high contrast, set with the buttons at the top;
+		// the last step turns them off again for the pages that follow.
+		{"lesson-large-contrast", func(p *phone) {
+			p.open(lessonPath, 200)
+			p.follow(`.view button[name=big]`, 200)
+			p.follow(`.view button[name=contrast]`, 200)
+			if got := eval[string](p, `document.documentElement.className`); got != "big hc" {
+				p.t.Fatalf("root classes %q after turning both on", got)
+			}
+		}},
+		{"module-default-again", func(p *phone) {
+			p.follow(`.view button[name=big]`, 200)
+			p.follow(`.view button[name=contrast]`, 200)
+			p.open("/modules/"+m.Slug, 200)
+		}},
 	}, checkAfterPages()...)...)...)
 }
 

@@ -114,6 +114,7 @@ func TestResidentSwitchesToEnglish(t *testing.T) {
 	p.follow(`a.lang`, 200)
 	p.see("Learn digital skills")
 	m := catalog.Modules("en")[1]
-	p.follow(`a[href="/modules/`+m.Slug+`"]`, 200)
-	p.see(m.Title) // the language stays chosen from page to page
+	// The language is in every link, so it stays chosen from page to page.
+	p.follow(`a[href="/modules/`+m.Slug+`?lang=en"]`, 200)
+	p.see(m.Title)
 }

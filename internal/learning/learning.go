@@ -41,6 +41,12 @@ type Answer struct {
 	Choices        map[string]string // question id → option id
 	Submission     string            // idempotency key: the same key is recorded once
 	At             time.Time         // when it was answered; zero means now
+	// Earlier, with Within, names a second key under which the same answer
+	// may already be stored: an attempt stored under Earlier less than
+	// Within ago makes this one a duplicate (keys made from the answers
+	// and a time window; see store.AttemptInput).
+	Earlier string
+	Within  time.Duration
 }
 
 // Outcome is what recording an answer gave.
@@ -61,6 +67,7 @@ func (r *Recorder) Answer(ctx context.Context, learnerID int64, a Answer) (Outco
 	res, err := r.st.RecordAttempt(ctx, store.AttemptInput{
 		LearnerID: learnerID, Module: a.Module, Lesson: a.Lesson, Choices: g.Choices(),
 		Score: g.Score, Total: g.Total, Passed: g.Passed, Submission: a.Submission, At: a.At, Modules: r.modules,
+		Earlier: a.Earlier, Within: a.Within,
 	})
 	if err != nil {
 		return Outcome{}, err

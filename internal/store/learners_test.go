@@ -126,6 +126,17 @@ func TestSessionsExpire(t *testing.T) {
 	assert.NoErr(t, err)
 	assert.Equal(t, *got.LearnerID, l.ID)
 	assert.True(t, got.Learner != nil && got.Learner.Name == l.Name, "session came without its learner: %+v", got.Learner)
+	// Read by plain SQL, the learner is exactly what GORM reads, the
+	// optional fields and the times included.
+	phone, pin := "0912345678", "hash"
+	assert.NoErr(t, st.UpdateLearner(ctx, l.ID, store.LearnerPatch{Phone: &phone, PinHash: &pin}))
+	want, err := st.LearnerByCode(ctx, l.Code)
+	assert.NoErr(t, err)
+	got, err = st.SessionByID(ctx, "abc")
+	assert.NoErr(t, err)
+	assert.Equal(t, *got.Learner, want)
+	assert.True(t, got.ExpiresAt.Equal(s.ExpiresAt) && got.CreatedAt.Equal(c.Now()), "session times %v %v", got.CreatedAt, got.ExpiresAt)
+	assert.True(t, got.UserID == nil && got.Data == "{}", "session %+v", got)
 	anon := store.Session{ID: "anon", Data: "{}", ExpiresAt: c.Now().Add(time.Hour)}
 	assert.NoErr(t, st.CreateSession(ctx, &anon))
 	got, err = st.SessionByID(ctx, "anon")
@@ -170,6 +181,36 @@ func TestRecordAttemptOnceAndCountsByVietnamDay(t *testing.T) {
 	counts, err := st.DailyCounts(ctx, "29623")
 	assert.NoErr(t, err)
 	assert.Equal(t, counts, []store.DailyCount{{UnitCode: "29623", Day: "2026-11-28", Registered: 1, LessonsCompleted: 1}})
+}
+
+// TestRecordAttemptUnderAnEarlierKey: a quiz sent without a key gets one
+// made of its answers and a time window; the same answers sent again just
+// after the window's edge carry the previous window's key as Earlier and
+// count once, unless that attempt is older than Within.
+func TestRecordAttemptUnderAnEarlierKey(t *testing.T) {
+	st, c := storeAt(t, time.Date(2026, 11, 27, 8, 9, 50, 0, time.UTC))
+	ctx := context.Background()
+	l := newLearner(t, st)
+	in := store.AttemptInput{LearnerID: l.ID, Module: "internet", Lesson: "a",
+		Choices: map[string]string{"q1": "a"}, Score: 1, Total: 3, Submission: "w1-abc"}
+	res, err := st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.Duplicate, false)
+
+	c.Add(20 * time.Second) // past the window's edge: a new key, the old one as Earlier
+	in.Submission, in.Earlier, in.Within = "w2-abc", "w1-abc", 10*time.Minute
+	res, err = st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.Duplicate, true)
+
+	c.Add(11 * time.Minute) // much later: the earlier attempt is too old to be this one
+	in.Submission, in.Earlier = "w3-abc", "w1-abc"
+	res, err = st.RecordAttempt(ctx, in)
+	assert.NoErr(t, err)
+	assert.Equal(t, res.Duplicate, false)
+	attempts, err := st.AttemptsOf(ctx, l.ID)
+	assert.NoErr(t, err)
+	assert.Equal(t, len(attempts), 2)
 }
 
 func TestLearnerCodesAndDuplicateForms(t *testing.T) {

@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,6 +69,7 @@ type Store struct {
 	chains  sync.Map       // unit code → codes from the root down to it (paths never change)
 
 	backupTest backupHooks // slows the online backup down for tests; zero otherwise
+	stmts      sync.Map    // query → *sql.Stmt on the reader pool (readStmt)
 }
 
 // IsPostgresURL tells whether dsn names a PostgreSQL server rather than a
@@ -296,6 +298,10 @@ func (st *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (st *Store) Close() error {
 	var errs []error
+	st.stmts.Range(func(_, s any) bool {
+		errs = append(errs, s.(*sql.Stmt).Close())
+		return true
+	})
 	seen := map[*gorm.DB]bool{}
 	for _, db := range []*gorm.DB{st.rep, st.r, st.w} {
 		if db == nil || seen[db] {

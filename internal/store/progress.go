@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,7 +63,14 @@ type AttemptInput struct {
 	Total      int
 	Passed     bool
 	Submission string // the form's idempotency key; a resubmission is recorded once
-	At         time.Time
+	// Earlier, when set, is a second key the same submission may already
+	// be stored under: an attempt of this learner stored under Earlier at
+	// most Within before At makes this one a duplicate. The web layer uses
+	// it for keys made from the answers and a time window, so that two
+	// sendings either side of the window's edge still count once.
+	Earlier string
+	Within  time.Duration
+	At      time.Time
 	// Modules lists the lessons of every module (in the current
 	// curriculum), for the completion rules that decide which certificates
 	// the attempt earns. nil issues none (only tests do that).
@@ -94,6 +102,18 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 	}
 	err = st.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res = AttemptResult{}
+		if in.Earlier != "" {
+			var n int64
+			err := tx.Model(&Attempt{}).Where("learner_id = ? AND submission = ? AND created_at >= ?", in.LearnerID, in.Earlier, at.Add(-in.Within)).
+				Count(&n).Error
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				res.Duplicate = true
+				return nil
+			}
+		}
 		a := Attempt{LearnerID: in.LearnerID, Module: in.Module, Lesson: in.Lesson, Answers: string(answers),
 			Score: in.Score, Total: in.Total, Passed: in.Passed, Submission: in.Submission, CreatedAt: at}
 		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "learner_id"}, {Name: "submission"}}, DoNothing: true}).Create(&a)
@@ -173,16 +193,25 @@ func recordOf(p Progress) progress.Record {
 	return r
 }
 
-// LessonStatus returns a learner's status for one lesson.
+// LessonStatus returns a learner's status for one lesson. Like SessionByID
+// it runs on every lesson a learner opens, so it bypasses GORM.
 func (st *Store) LessonStatus(ctx context.Context, learnerID int64, module, lesson string) (progress.Status, error) {
-	var statuses []string
-	err := st.r.WithContext(ctx).Model(&Progress{}).Where("learner_id = ? AND module = ? AND lesson = ?", learnerID, module, lesson).
-		Limit(1).Pluck("status", &statuses).Error
-	if err != nil || len(statuses) == 0 {
+	stmt, err := st.readStmt(ctx, lessonStatusQuery)
+	if err != nil {
 		return progress.NotStarted, err
 	}
-	return progress.Status(statuses[0]), nil
+	var status string
+	err = stmt.QueryRowContext(ctx, learnerID, module, lesson).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return progress.NotStarted, nil
+	}
+	if err != nil {
+		return progress.NotStarted, fmt.Errorf("store: lesson status: %w", err)
+	}
+	return progress.Status(status), nil
 }
+
+const lessonStatusQuery = `SELECT status FROM progress WHERE learner_id = ? AND module = ? AND lesson = ?`
 
 // ProgressOf returns all of a learner's lesson records.
 func (st *Store) ProgressOf(ctx context.Context, learnerID int64) ([]Progress, error) {

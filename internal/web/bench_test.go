@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,8 @@ import (
 	"github.com/kynangso/kynangso/internal/testutil"
 )
 
-// BenchmarkLessonPage renders a lesson page through the whole middleware
-// stack (language, CSRF, gzip), as a first-time visitor gets it.
+// BenchmarkLessonPage serves a lesson page through the whole middleware
+// stack, as a first-time visitor gets it (the shared page, compressed once).
 func BenchmarkLessonPage(b *testing.B) {
 	srv := testutil.NewServer(b, testutil.ServerOptions{})
 	cat := testutil.Catalog(b)
@@ -38,6 +39,34 @@ func BenchmarkLessonPage(b *testing.B) {
 			}
 			b.ReportMetric(float64(size), "bytes/page")
 		})
+	}
+}
+
+// BenchmarkLessonPageSignedIn serves a signed-in learner's lesson page:
+// session and status from the database, the page stitched from its shell.
+func BenchmarkLessonPageSignedIn(b *testing.B) {
+	srv := testutil.NewServer(b, testutil.ServerOptions{})
+	m := testutil.Catalog(b).Modules("vi")[0]
+	path := "/modules/" + m.Slug + "/" + m.Lessons[0].Slug
+	c, _ := register(b, srv, "Người Đo Tải")
+	u, _ := url.Parse(srv.URL)
+	var sid string
+	for _, ck := range c.Cookies(u) {
+		if ck.Name == "sid" {
+			sid = ck.Value
+		}
+	}
+	h := srv.App.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("Cookie", "sid="+sid)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store, private" {
+			b.Fatalf("status %d, %q", rec.Code, rec.Header().Get("Cache-Control"))
+		}
 	}
 }
 

@@ -240,7 +240,7 @@ func (s *Server) checkForm(c echo.Context) error {
 		return err
 	}
 	if to := p.checkGate(kind); to != "" {
-		return c.Redirect(http.StatusSeeOther, to)
+		return seeOther(c, to)
 	}
 	p.Kind, p.Submission = kind, newNonce()
 	return s.render(c, http.StatusOK, "check_form", p)
@@ -281,7 +281,7 @@ func (s *Server) checkPost(c echo.Context) error {
 				s.flash(c, "flash.check_kept")
 			}
 		}
-		return c.Redirect(http.StatusSeeOther, to)
+		return seeOther(c, to)
 	}
 	p.Answers = map[string]string{}
 	for _, q := range p.Check.Questions {
@@ -306,7 +306,7 @@ func (s *Server) checkPost(c echo.Context) error {
 	} else {
 		s.keepCheckCookie(c, visitorCheck{Choices: g.Choices(), Submission: p.Submission, At: time.Now()})
 	}
-	return c.Redirect(http.StatusSeeOther, "/check/"+kind+"/result")
+	return seeOther(c, "/check/"+kind+"/result")
 }
 
 // checkResult shows a result: the score per module beside the other
@@ -325,7 +325,7 @@ func (s *Server) checkResult(c echo.Context) error {
 	if l := currentLearner(c); l != nil {
 		r, err := s.store.CheckResultOf(c.Request().Context(), l.ID, kind)
 		if errors.Is(err, store.ErrNotFound) {
-			return c.Redirect(http.StatusSeeOther, "/check/"+kind)
+			return seeOther(c, "/check/"+kind)
 		}
 		if err != nil {
 			return err
@@ -334,7 +334,7 @@ func (s *Server) checkResult(c echo.Context) error {
 	} else if v := s.readCheckCookie(c); v != nil && kind == store.CheckBefore {
 		choices, p.TakenAt = v.Choices, v.At
 	} else {
-		return c.Redirect(http.StatusSeeOther, "/check/"+kind)
+		return seeOther(c, "/check/"+kind)
 	}
 	g := p.Check.Grade(choices)
 	p.Grade = &g

@@ -8,10 +8,7 @@ import (
 
 // Keys of per-request values. Echo keys are strings; these are unexported
 // and read only through the typed accessors below, never c.Get at call sites.
-const (
-	keyLocalizer = "kns.localizer"
-	keyCSRF      = "kns.csrf"
-)
+const keyLocalizer = "kns.localizer"
 
 func setLocalizer(c echo.Context, l *i18n.Localizer) { c.Set(keyLocalizer, l) }
 
@@ -19,12 +16,6 @@ func setLocalizer(c echo.Context, l *i18n.Localizer) { c.Set(keyLocalizer, l) }
 func localizer(c echo.Context) *i18n.Localizer {
 	l, _ := c.Get(keyLocalizer).(*i18n.Localizer)
 	return l
-}
-
-// csrfToken returns the token that forms must send back in _csrf.
-func csrfToken(c echo.Context) string {
-	t, _ := c.Get(keyCSRF).(string)
-	return t
 }
 
 // requestID returns the id given to the request by the RequestID middleware.

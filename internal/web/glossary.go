@@ -19,10 +19,16 @@ type glossaryPage struct {
 // glossaryShow lists every glossary term with its plain definition. Lesson
 // bodies link a term's first use to its anchor here (/glossary#slug).
 func (s *Server) glossaryShow(c echo.Context) error {
-	p := glossaryPage{Page: s.page(c)}
-	p.Terms = s.cur.Glossary(p.Lang)
+	if v, ok := s.shared(c); ok {
+		return s.serveShared(c, pageKey{kind: kindGlossary, variant: v})
+	}
+	return s.render(c, http.StatusOK, "glossary", s.glossaryData(s.page(c)))
+}
+
+func (s *Server) glossaryData(pg Page) glossaryPage {
+	p := glossaryPage{Page: pg, Terms: s.cur.Glossary(pg.Lang)}
 	if len(p.Terms) > 0 && p.Terms[0].Locale != p.Lang {
 		p.TermsLang = p.Terms[0].Locale
 	}
-	return s.render(c, http.StatusOK, "glossary", p)
+	return p
 }

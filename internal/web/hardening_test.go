@@ -196,7 +196,7 @@ func TestSmallHardening(t *testing.T) {
 	t.Run("a learner's pages are not stored", func(t *testing.T) {
 		me, _ := register(t, srv, "Đỗ Văn Tám")
 		res := me.Get("/me")
-		assert.Equal(t, res.Header.Get("Cache-Control"), "no-store")
+		assert.Equal(t, res.Header.Get("Cache-Control"), "no-store, private")
 	})
 	t.Run("HSTS behind HTTPS", func(t *testing.T) {
 		assert.Equal(t, c.Get("/").Header.Get("Strict-Transport-Security"), "max-age=31536000")

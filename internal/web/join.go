@@ -135,7 +135,7 @@ func (s *Server) joinPost(c echo.Context) error {
 			return err
 		}
 		s.flash(c, "flash.joined")
-		return c.Redirect(http.StatusSeeOther, "/me")
+		return seeOther(c, "/me")
 	}
 	return s.register(c, class)
 }
@@ -156,7 +156,7 @@ func (s *Server) joinCodeShow(c echo.Context) error {
 	if !codes.Valid(code, 4, 12) {
 		return s.renderJoinCode(c, http.StatusNotFound, code, true)
 	}
-	return c.Redirect(http.StatusSeeOther, "/join/"+url.PathEscape(code))
+	return seeOther(c, "/join/"+url.PathEscape(code))
 }
 
 // renderJoinCode shows the class-code form. What was typed is shown back
@@ -253,7 +253,7 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 	err = s.store.CreateLearner(ctx, &l)
 	if errors.Is(err, store.ErrDuplicateSubmission) {
 		if me := currentLearner(c); me != nil && me.ID == l.ID {
-			return c.Redirect(http.StatusSeeOther, "/welcome") // the first sending signed this phone in
+			return seeOther(c, "/welcome") // the first sending signed this phone in
 		}
 		if time.Since(l.CreatedAt) > resubmitWindow || l.PinHash != nil {
 			f.Submission = newNonce()
@@ -268,7 +268,7 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 	}
 	// The quizzes answered before registering become this learner's.
 	for _, p := range s.readPending(c) {
-		if err := s.record(c, l.ID, p); err != nil {
+		if err := s.record(c, l.ID, p, ""); err != nil {
 			return err
 		}
 	}
@@ -276,7 +276,7 @@ func (s *Server) register(c echo.Context, class *store.Class) error {
 	if err := s.attachCheck(c, l.ID); err != nil { // the "before" check taken as a visitor
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/welcome")
+	return seeOther(c, "/welcome")
 }
 
 // readRegisterForm reads the fields of the registration form as sent.

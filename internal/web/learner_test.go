@@ -127,7 +127,7 @@ func TestRegisterValidatesEveryField(t *testing.T) {
 		c.Get("/register?lang=en")
 		form := validRegistration(commune)
 		form.Set("phone", "123")
-		res := c.Post("/register", form)
+		res := c.Post("/register?lang=en", form) // the form's action keeps the language
 		assert.Contains(t, res.Body, "A mobile number has 10 digits")
 	})
 }

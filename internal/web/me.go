@@ -18,7 +18,7 @@ import (
 func requireLearner(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentLearner(c) == nil {
-			return c.Redirect(http.StatusSeeOther, "/resume")
+			return seeOther(c, "/resume")
 		}
 		return next(c)
 	}
@@ -188,7 +188,7 @@ func (s *Server) mePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.saved")
-	return c.Redirect(http.StatusSeeOther, "/me#profile")
+	return seeOther(c, "/me#profile")
 }
 
 // mePinPost sets, changes or removes the learner's PIN. Changing or
@@ -235,7 +235,7 @@ func (s *Server) mePinPost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, map[bool]string{true: "flash.pin_removed", false: "flash.pin_set"}[remove])
-	return c.Redirect(http.StatusSeeOther, back+"#pin-box")
+	return seeOther(c, back+"#pin-box")
 }
 
 // checkCurrentPIN asks a learner who has a PIN for it before a change that
@@ -282,7 +282,7 @@ func (s *Server) meSignOutOthersPost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.signed_out_others")
-	return c.Redirect(http.StatusSeeOther, "/me#phones")
+	return seeOther(c, "/me#phones")
 }
 
 // meNewCodePost gives the learner a new personal code (the current PIN is
@@ -309,7 +309,7 @@ func (s *Server) meNewCodePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.new_code")
-	return c.Redirect(http.StatusSeeOther, "/me#phones")
+	return seeOther(c, "/me#phones")
 }
 
 // myData is everything stored about a learner, for "download my data".
@@ -522,7 +522,7 @@ func (s *Server) meDeletePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.deleted")
-	return c.Redirect(http.StatusSeeOther, "/")
+	return seeOther(c, "/")
 }
 
 // logoutPost signs this phone or computer out: a learner can come back
@@ -534,7 +534,7 @@ func (s *Server) logoutPost(c echo.Context) error {
 	}
 	s.flash(c, "flash.signed_out")
 	if staff {
-		return c.Redirect(http.StatusSeeOther, "/login")
+		return seeOther(c, "/login")
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return seeOther(c, "/")
 }

@@ -1,15 +1,15 @@
 package web
 
 import (
+	"fmt"
 	"log/slog"
-
-	"github.com/klauspost/compress/gzhttp"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/kynangso/kynangso/internal/i18n"
 )
@@ -107,18 +107,34 @@ func routeLabel(c echo.Context) string {
 	return "unmatched"
 }
 
-// language chooses the page language: a valid ?lang= (remembered in a
-// cookie for a year), else the cookie, else Accept-Language, else Vietnamese.
+// language chooses the page language from the URL alone: ?lang=en for
+// English, Vietnamese otherwise, whatever the phone's Accept-Language says
+// (many residents' phones are set to English). The language is in the URL
+// so that a cache sees it: the same URL is the same page for every
+// anonymous reader. A browser that prefers English gets a quiet link to the
+// English page instead (Page.SuggestEnglish).
+//
+// Staff pages are the exception: they are never shared or cached, and
+// their many links do not all carry the language, so there a chosen
+// language is also remembered in a cookie (langCookie) and read back when
+// the URL names none.
 func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		lang := ""
-		if q := c.QueryParam("lang"); i18n.Supported(q) {
+		lang := i18n.Default
+		q := c.QueryParam("lang")
+		staff := s.isStaffPath(c.Request().URL.Path)
+		switch {
+		case i18n.Supported(q):
 			lang = q
-			s.setCookie(c, "lang", q, 365*24*time.Hour)
-		} else if ck, err := c.Cookie("lang"); err == nil && i18n.Supported(ck.Value) {
-			lang = ck.Value
-		} else {
-			lang = s.i18n.Match(c.Request().Header.Get("Accept-Language"))
+			if staff {
+				if ck, err := c.Cookie(langCookie); err != nil || ck.Value != q {
+					s.setCookie(c, langCookie, q, 365*24*time.Hour)
+				}
+			}
+		case staff:
+			if ck, err := c.Cookie(langCookie); err == nil && i18n.Supported(ck.Value) {
+				lang = ck.Value
+			}
 		}
 		setLocalizer(c, s.i18n.Localizer(lang))
 		c.Response().Header().Set("Content-Language", lang)
@@ -126,24 +142,54 @@ func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrf protects every state-changing form. It uses Echo's middleware: a
-// browser that sends Sec-Fetch-Site is judged by it (same-origin passes,
-// cross-site is refused); others must echo the cookie's token in _csrf.
-func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
-		ContextKey:     keyCSRF,
-		CookieName:     "csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieSecure:   s.cfg.SecureCookies,
-		CookieMaxAge:   7 * 24 * 3600,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return isAssetPath(p) || p == "/healthz" || p == "/metrics"
-		},
-	})
+// langCookie remembers the language chosen on staff pages only.
+const langCookie = "lang"
+
+// isStaffPath tells whether a path is the staff sign-in or inside a staff
+// area: pages made per request for a signed-in person, never shared.
+func (s *Server) isStaffPath(path string) bool {
+	for _, prefix := range s.staffPrefixes {
+		if strings.HasPrefix(path, prefix) && (len(path) == len(prefix) || path[len(prefix)] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// suggestEnglish tells whether a Vietnamese page should offer the quiet
+// "Read in English" link: the browser's Accept-Language prefers English.
+func (s *Server) suggestEnglish(c echo.Context) bool {
+	return localizer(c).Lang == "vi" && s.i18n.Match(c.Request().Header.Get("Accept-Language")) == "en"
+}
+
+// crossOrigin protects every state-changing request against cross-site
+// posting with Fetch Metadata and Origin (Go's CrossOriginProtection), so
+// that forms need no per-visitor token and the pages that hold them can be
+// the same bytes for everyone (see docs/threat-model.md). A browser's
+// POST from another site, or from a sibling subdomain, is refused with 403;
+// one without Sec-Fetch-Site is judged by its Origin; a client that sends
+// neither (a script, curl) is not a browser that can be tricked, and may
+// post. --base-url's origin is trusted as well, for proxies that rewrite
+// the Host header.
+func (s *Server) crossOrigin() (echo.MiddlewareFunc, error) {
+	cop := http.NewCrossOriginProtection()
+	if s.cfg.BaseURL != "" {
+		u, err := url.Parse(s.cfg.BaseURL)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("web: base URL %q is not an absolute URL", s.cfg.BaseURL)
+		}
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("web: base URL: %w", err)
+		}
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := cop.Check(c.Request()); err != nil {
+				return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused").SetInternal(err)
+			}
+			return next(c)
+		}
+	}, nil
 }
 
 // isAssetPath tells whether a path names a fingerprinted file (styles,

@@ -80,7 +80,7 @@ func (s *Server) practiceIndex(c echo.Context) error {
 
 // practiceRedirect sends /practice to /practice/, the list's one address.
 func (s *Server) practiceRedirect(c echo.Context) error {
-	return c.Redirect(http.StatusMovedPermanently, "/practice/")
+	return c.Redirect(http.StatusMovedPermanently, withLang(localizer(c).Lang, "/practice/"))
 }
 
 // practicePageFor finds the scenario named in the URL.
@@ -172,7 +172,7 @@ func (s *Server) practicePost(c echo.Context) error {
 		}
 		p.Run = res.Run
 	}
-	return c.Redirect(http.StatusSeeOther, "/practice/"+p.Scenario.Slug+"/"+ch.Next+"?run="+url.QueryEscape(p.Run))
+	return seeOther(c, "/practice/"+p.Scenario.Slug+"/"+ch.Next+"?run="+url.QueryEscape(p.Run))
 }
 
 // practicePasses returns the scenarios a learner has passed, in catalog

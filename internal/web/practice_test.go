@@ -45,7 +45,7 @@ func TestPracticePages(t *testing.T) {
 		{name: "/practice goes to the list", path: "/practice", wantStatus: http.StatusMovedPermanently},
 		{name: "a scenario starts with its first step", path: "/practice/" + first.Slug, wantStatus: 200,
 			wantContains: []string{practiceBanner, template(first.Summary), template(start.Prompt), `class="ph ph-` + start.Screen.Kind + `"`,
-				"BÀI TẬP", `name="_csrf"`, `name="step" value="` + start.ID + `"`, `name="run" value="`, `action="/practice/` + first.Slug + `"`,
+				"BÀI TẬP", `name="step" value="` + start.ID + `"`, `name="run" value="`, `action="/practice/` + first.Slug + `"`,
 				`name="choice" value="` + start.Choices[0].ID + `"`}},
 		{name: "unknown scenario", path: "/practice/khong-co", wantStatus: 404, wantContains: []string{"Không tìm thấy trang"}},
 		{name: "unknown step", path: "/practice/" + first.Slug + "/khong-co", wantStatus: 404},
@@ -80,6 +80,7 @@ func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome stri
 		o.lang = "vi"
 	}
 	banner := map[string]string{"vi": practiceBanner, "en": "This is practice, not real."}[o.lang]
+	langQ := map[string]string{"vi": "", "en": "?lang=en"}[o.lang] // every link and form keeps the language
 	page := c.Get("/practice/" + s.Slug + "?lang=" + o.lang)
 	assert.Equal(t, page.Status, 200)
 	for _, hop := range s.PathTo(outcome) {
@@ -90,10 +91,12 @@ func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome stri
 			t.Fatalf("%s/%s: no run field", s.Slug, st.ID)
 		}
 		form := url.Values{"run": {m[1]}, "step": {st.ID}, "choice": {hop.Choice}}
-		res := c.Post("/practice/"+s.Slug, form)
+		action := "/practice/" + s.Slug + langQ
+		assert.Contains(t, page.Body, `action="`+action+`"`)
+		res := c.Post(action, form)
 		assert.Equal(t, res.Status, http.StatusSeeOther)
 		if o.twice {
-			again := c.Post("/practice/"+s.Slug, form)
+			again := c.Post(action, form)
 			assert.Equal(t, again.Header.Get("Location"), res.Header.Get("Location"))
 		}
 		for _, ck := range res.Header.Values("Set-Cookie") {
@@ -107,7 +110,7 @@ func walk(t *testing.T, c *testutil.Client, s *curriculum.Scenario, outcome stri
 		assert.Equal(t, page.Status, 200)
 	}
 	end, _ := s.Outcome(outcome)
-	assert.Contains(t, page.Body, banner, template(end.Title), template(end.Explanation), template(end.RealLife[0]), `href="/practice/`+s.Slug+`"`)
+	assert.Contains(t, page.Body, banner, template(end.Title), template(end.Explanation), template(end.RealLife[0]), `href="/practice/`+s.Slug+langQ+`"`)
 	if o.lang == "vi" {
 		assert.Contains(t, page.Body, map[bool]string{true: "✔ An toàn", false: "✘ Chưa an toàn"}[end.Safe])
 	}

@@ -27,17 +27,51 @@ import (
 type Page struct {
 	Lang      string
 	OtherLang string // the language the switch link offers
-	CSRF      string
-	Path      string          // request path without query, for the language switch
-	Flash     string          // message id shown once at the top, if any
-	Learner   *store.Learner  // the signed-in resident, or nil
-	Staff     *auth.Principal // the signed-in staff member, or nil
-	NoIndex   bool            // ask search engines not to index (pages with a person's name)
-	loc       *i18n.Localizer
+	// CSRF is always empty: forms are protected by Fetch Metadata and
+	// Origin checks (crossOrigin), so that pages holding forms can be the
+	// same bytes for everyone. It stays so that a template written with a
+	// _csrf field still builds; the field is then sent empty and ignored.
+	CSRF    string
+	Path    string          // request path without query, for the language switch
+	Flash   string          // message id shown once at the top, if any
+	Learner *store.Learner  // the signed-in resident, or nil
+	Staff   *auth.Principal // the signed-in staff member, or nil
+	NoIndex bool            // ask search engines not to index (pages with a person's name)
+	// SuggestEnglish: a Vietnamese page read by a browser that prefers
+	// English, which then offers a quiet link to the English page.
+	SuggestEnglish bool
+	View           view // large text, high contrast
+	loc            *i18n.Localizer
+	sizes          *downloadSizes
+	staff          bool // a staff page, where the language is also a cookie
 }
 
 // T translates a message id with optional placeholder pairs.
 func (p Page) T(id string, kv ...any) string { return p.loc.T(id, kv...) }
+
+// Href is a local URL in the page's language (the language is in the URL,
+// where caches see it): Href "/modules/email" is "/modules/email?lang=en"
+// on an English page.
+func (p Page) Href(u string) string { return withLang(p.Lang, u) }
+
+// IsStaffPage tells whether this is a staff page (sign-in or a staff
+// area): those need none of app.js's enhancements (offline reading,
+// read-aloud, sharing), so they load no script at all.
+func (p Page) IsStaffPage() bool { return p.staff }
+
+// SwitchHref is this page in the other language. On staff pages, where
+// the language is also remembered in a cookie, Vietnamese is named too.
+func (p Page) SwitchHref() string {
+	if p.OtherLang == i18n.Default && p.staff {
+		return p.Path + "?lang=" + p.OtherLang
+	}
+	return withLang(p.OtherLang, p.Path)
+}
+
+// KB is a download size for people on metered data: "≈ 4 KB".
+func (p Page) KB(bytes int) string {
+	return p.loc.T("size.kb", "KB", kilobytes(bytes))
+}
 
 // Msg translates a validation message.
 func (p Page) Msg(m *validate.Msg) string { return p.loc.T(m.ID, m.Args...) }
@@ -108,67 +142,17 @@ func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) er
 	return err
 }
 
-// fragment renders one named template of a page's set into HTML.
-func (r *renderer) fragment(page, name string, data any) (template.HTML, error) {
-	t, ok := r.pages[page]
-	if !ok {
-		return "", fmt.Errorf("web: no template %q", page)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		return "", fmt.Errorf("web: render %s/%s: %w", page, name, err)
-	}
-	return template.HTML(buf.String()), nil //nolint:gosec // output of html/template
-}
-
-// lessonFragments are the parts of a lesson page that are the same for
-// every visitor in one language, rendered once at start-up: Top (the way
-// back), Middle (the article, up to the quiz form's opening tag) and Bottom
-// (the unanswered questions, the form's end and the lesson pager). Between
-// them the page renders only the completion note and the form's tokens.
-type lessonFragments struct {
-	Top, Middle, Bottom template.HTML
-}
-
-func fragmentKey(lang, module, lesson string) string { return lang + "/" + module + "/" + lesson }
-
-// renderFragments pre-renders every lesson in every language.
-func (s *Server) renderFragments(r *renderer) (map[string]*lessonFragments, error) {
-	out := map[string]*lessonFragments{}
-	for _, lang := range i18n.Languages() {
-		for _, m := range s.cur.Modules(lang) {
-			for i, l := range m.Lessons {
-				p := lessonPage{Page: Page{Lang: lang, loc: s.i18n.Localizer(lang)}, Module: m, Lesson: l, Number: i + 1}
-				p.Prev, p.Next = m.Neighbours(l)
-				var f lessonFragments
-				for _, part := range []struct {
-					dst   *template.HTML
-					names []string
-				}{{&f.Top, []string{"lessoncrumbs"}}, {&f.Middle, []string{"article", "quizhead"}}, {&f.Bottom, []string{"questions", "lessonnav"}}} {
-					for _, name := range part.names {
-						html, err := r.fragment("lesson", name, p)
-						if err != nil {
-							return nil, err
-						}
-						*part.dst += html
-					}
-				}
-				out[fragmentKey(lang, m.Slug, l.Slug)] = &f
-			}
-		}
-	}
-	return out, nil
-}
-
-// render writes a page with the standard headers for HTML.
+// render writes a page made for this request alone (the pages every
+// anonymous reader shares go through serveShared instead).
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
 	h := c.Response().Header()
-	// Pages carry a CSRF token and the visitor's progress: never share them
-	// between users through a cache; a signed-in person's pages (their
-	// name, their code, other people's data for staff) are not even kept on
-	// the device's disk.
+	// A signed-in person's pages (a learner's name and code, other
+	// people's data for staff) are kept by no cache, not even on the
+	// device's disk; other per-request pages (a form bound to this phone, a
+	// message shown once) only by the visitor's own browser, which must ask
+	// again before using them.
 	if currentLearner(c) != nil || currentStaff(c) != nil {
-		h.Set(echo.HeaderCacheControl, "no-store")
+		h.Set(echo.HeaderCacheControl, "no-store, private")
 	} else {
 		h.Set(echo.HeaderCacheControl, "private, no-cache")
 	}
@@ -179,13 +163,27 @@ func (s *Server) render(c echo.Context, status int, name string, data any) error
 
 // page builds the common part of every page's data.
 func (s *Server) page(c echo.Context) Page {
-	loc := localizer(c)
+	p := s.basePage(localizer(c).Lang, localPath(c.Request().URL.Path))
+	p.Learner, p.Staff, p.Flash = currentLearner(c), currentStaff(c), s.takeFlash(c)
+	p.SuggestEnglish, p.View = s.suggestEnglish(c), viewOf(c)
+	p.staff = s.isStaffPath(p.Path)
+	return p
+}
+
+// basePage is the common page data that depends on nothing but the
+// language and the path: what every anonymous reader shares.
+func (s *Server) basePage(lang, path string) Page {
 	other := "en"
-	if loc.Lang == "en" {
+	if lang == "en" {
 		other = "vi"
 	}
-	return Page{Lang: loc.Lang, OtherLang: other, CSRF: csrfToken(c), Path: localPath(c.Request().URL.Path), loc: loc,
-		Learner: currentLearner(c), Staff: currentStaff(c), Flash: s.takeFlash(c)}
+	return Page{Lang: lang, OtherLang: other, Path: path, loc: s.i18n.Localizer(lang), sizes: s.sizes}
+}
+
+// seeOther answers a form with a redirect (303) to a local URL, in the
+// request's language.
+func seeOther(c echo.Context, u string) error {
+	return c.Redirect(http.StatusSeeOther, withLang(localizer(c).Lang, u))
 }
 
 // localPath turns a request path into one that can only lead to this site
@@ -220,6 +218,7 @@ func templateFuncs(a *assets) template.FuncMap {
 	vn := vietnamTime()
 	return template.FuncMap{
 		"asset":    a.url,
+		"inline":   a.inline,
 		"date":     func(v any) string { return formatTime(v, vn, "02/01/2006") },
 		"datetime": func(v any) string { return formatTime(v, vn, "15:04 02/01/2006") },
 		"pct": func(part, whole int) int {

@@ -85,5 +85,5 @@ func (s *Server) resumePost(c echo.Context) error {
 		return err
 	}
 	s.flash(c, "flash.welcome_back")
-	return c.Redirect(http.StatusSeeOther, "/me")
+	return seeOther(c, "/me")
 }

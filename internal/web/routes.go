@@ -10,8 +10,12 @@ import (
 )
 
 // routes is the one table of every route, grouped by audience.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	e := s.echo
+	crossOrigin, err := s.crossOrigin()
+	if err != nil {
+		return err
+	}
 	// The request log wraps Recover (not the other way round, as in STYLE's
 	// list) so that a panic is logged as the 500 it becomes.
 	e.Use(
@@ -22,7 +26,7 @@ func (s *Server) routes() {
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isUpload}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxImportBody, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		s.language,
-		s.csrf(),
+		crossOrigin,
 		s.sessions,
 	)
 
@@ -31,6 +35,8 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.metricsShow)
 	e.GET("/static/:hash/:name", s.static.serve)
 	e.GET(curriculumMediaRoute, s.media.serve)
+	e.GET("/sw.js", s.workerShow)
+	e.GET("/manifest.webmanifest", s.manifestShow)
 
 	// Residents: reading is open to everyone; saving needs a learner record.
 	e.GET("/", s.home)
@@ -39,6 +45,8 @@ func (s *Server) routes() {
 	e.POST("/modules/:module/:lesson/quiz", s.quizPost)
 	e.GET("/modules/:module/:lesson/result", s.quizResult)
 	e.GET(curriculum.GlossaryPath, s.glossaryShow)
+	e.GET("/offline", s.offlineShow)
+	e.POST("/view", s.viewPost)
 	e.GET("/register", s.registerShow)
 	e.POST("/register", s.registerPost)
 	e.GET("/join", s.joinCodeShow)
@@ -167,6 +175,7 @@ func (s *Server) routes() {
 	// The needs-help thresholds (issue 10, 10B).
 	admin.GET("/settings", s.adminSettings)
 	admin.POST("/settings", s.adminSettingsPost)
+	return nil
 }
 
 // isUpload tells the body limits apart: the file upload of an import gets
@@ -179,7 +188,11 @@ func isUpload(c echo.Context) bool {
 
 // slashRedirect sends an area's bare name to its landing page.
 func slashRedirect(c echo.Context) error {
-	return c.Redirect(http.StatusMovedPermanently, c.Request().URL.Path+"/")
+	u := c.Request().URL.Path + "/"
+	if q := c.Request().URL.RawQuery; q != "" {
+		u += "?" + q
+	}
+	return c.Redirect(http.StatusMovedPermanently, u)
 }
 
 // logPanic sends a recovered panic to the structured log, with its stack.

@@ -34,8 +34,9 @@ type Deps struct {
 	Templates  fs.FS // the templates folder (templates.FS in production)
 	Static     fs.FS // the static folder (static.FS in production)
 	Version    string
-	// NoFragmentCache renders lesson pages wholly per request. Tests use it
-	// to prove that the start-up cache produces the same pages.
+	// NoFragmentCache renders every page wholly per request, without the
+	// shared pages and the learner's page shells (shared.go, shell.go).
+	// Tests use it to prove that the caches produce the same pages.
 	NoFragmentCache bool
 }
 
@@ -54,12 +55,19 @@ type Server struct {
 	media   *assets
 	metrics *metrics
 
-	fragments map[string]*lessonFragments // by fragmentKey; nil when disabled
-	secret    []byte                      // keys client identities for throttling; shared through the database
-	cookieKey []byte                      // signs the cookies a visitor keeps for us; shared through the database
-	recorder  *learning.Recorder          // the one way answers are recorded
+	rend        *renderer
+	sharedCache sharedPages        // pages every anonymous reader shares (shared.go)
+	shells      *shells            // a learner's lesson page, cut where it is theirs (shell.go)
+	sizes       *downloadSizes     // shown beside links
+	noCache     bool               // render every page per request (Deps.NoFragmentCache)
+	worker      *worker            // the service worker's script (offline.go)
+	manifests   map[string][]byte  // the web app manifest by language
+	secret      []byte             // keys client identities for throttling; shared through the database
+	cookieKey   []byte             // signs the cookies a visitor keeps for us; shared through the database
+	recorder    *learning.Recorder // the one way answers are recorded
 
 	lessonsByModule map[string][]string // lesson slugs per module, for the completion rules
+	staffPrefixes   []string            // the staff sign-in and areas (isStaffPath)
 }
 
 // New builds the server: it parses every template and fingerprints every
@@ -72,7 +80,10 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: d.Store, cur: d.Curriculum, i18n: d.I18n, log: d.Log, cfg: d.Config, version: d.Version,
-		lessonsByModule: d.Curriculum.LessonsByModule()}
+		lessonsByModule: d.Curriculum.LessonsByModule(), staffPrefixes: []string{"/login"}}
+	for prefix := range areas() {
+		s.staffPrefixes = append(s.staffPrefixes, prefix)
+	}
 
 	files, err := staticFiles(d.Static)
 	if err != nil {
@@ -92,10 +103,15 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !d.NoFragmentCache {
-		if s.fragments, err = s.renderFragments(rend); err != nil {
-			return nil, err
-		}
+	s.rend, s.noCache, s.shells = rend, d.NoFragmentCache, newShells()
+	if err := s.prepareShared(); err != nil {
+		return nil, err
+	}
+	if s.worker, err = s.newWorker(d.Static); err != nil {
+		return nil, err
+	}
+	if s.manifests, err = s.newManifests(); err != nil {
+		return nil, err
 	}
 	s.metrics = newMetrics(d.Store)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -122,7 +138,9 @@ func New(d Deps) (*Server, error) {
 	e.Server.WriteTimeout = 60 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
 	s.echo = e
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	if s.handler, err = compress(headAsGet(e)); err != nil {
 		return nil, err
 	}

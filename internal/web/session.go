@@ -71,7 +71,7 @@ func currentStaff(c echo.Context) *auth.Principal {
 
 // noSession tells which paths never need the visitor's session.
 func noSession(path string) bool {
-	return isAssetPath(path) || path == "/healthz" || path == "/metrics" || strings.HasSuffix(path, "/qr.svg")
+	return isAssetPath(path) || path == "/healthz" || path == "/metrics" || strings.HasSuffix(path, "/qr.svg") || isWorkerPath(path)
 }
 
 func hashToken(token string) string {

@@ -53,7 +53,9 @@ func TestStaffSignIn(t *testing.T) {
 		assert.Equal(t, res.Header.Get("Location"), tc.landing)
 		page := c.Get(tc.landing)
 		assert.Equal(t, page.Status, http.StatusOK)
-		assert.Equal(t, page.Header.Get("Cache-Control"), "no-store")
+		// Never the shared anonymous copy: kept by no cache, with no ETag.
+		assert.Equal(t, page.Header.Get("Cache-Control"), "no-store, private")
+		assert.Equal(t, page.Header.Get("ETag"), "")
 		assert.Contains(t, page.Body, "Đăng xuất")
 	}
 
@@ -214,4 +216,105 @@ func TestAdminManagesAccountsOfTheirSubtree(t *testing.T) {
 	assert.Equal(t, admin.Post(fmt.Sprint("/admin/users/", tinh.ID), url.Values{"action": {"disable"}}).Status, http.StatusNotFound)
 	me, _ := srv.Store.UserByUsername(ctx, "qt.vungliem")
 	assert.Equal(t, admin.Post(fmt.Sprint("/admin/users/", me.ID), url.Values{"action": {"disable"}}).Status, http.StatusUnprocessableEntity)
+}
+
+// TestStaffPagesAreNeverSharedAndRefuseCrossSiteForms: a signed-in staff
+// member never gets the anonymous shared copy of a page (nor a 304 for
+// it), staff pages are kept by no cache, and their forms (sign-in, sign-out,
+// accounts, classes, password) pass the same Fetch Metadata and Origin
+// check as learners' forms: same-origin works, cross-site is refused and
+// changes nothing.
+func TestStaffPagesAreNeverSharedAndRefuseCrossSiteForms(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.ServerOptions{})
+	m := testutil.Catalog(t).Modules("vi")[0]
+	lesson := "/modules/" + m.Slug + "/" + m.Lessons[0].Slug
+	anon := send(t, srv.URL, "GET", lesson, map[string]string{"Accept-Encoding": "gzip"}, nil)
+	assert.True(t, anon.header.Get("ETag") != "", "the anonymous lesson page has no ETag")
+
+	admin := staffLogin(t, srv, "admin", demo.Password)
+	admin.Header.Set("Sec-Fetch-Site", "same-origin")
+	admin.Header.Set("If-None-Match", anon.header.Get("ETag"))
+	for _, p := range []string{"/", "/modules/" + m.Slug, lesson, "/glossary", "/trainer", "/reports/", "/admin/", "/admin/users"} {
+		res := admin.Get(p)
+		assert.Equal(t, res.Status, http.StatusOK)
+		assert.Equal(t, res.Header.Get("ETag"), "")
+		assert.Equal(t, res.Header.Get("Cache-Control"), "no-store, private")
+		assert.Contains(t, res.Body, "Đăng xuất")
+	}
+	admin.Header.Del("If-None-Match")
+	// Staff pages load no script (none of app.js is for them); lessons do.
+	for _, p := range []string{"/trainer", "/reports/", "/admin/"} {
+		assert.NotContains(t, admin.Get(p).Body, "<script")
+	}
+	login := srv.Client().Get("/login")
+	assert.Equal(t, login.Status, http.StatusOK)
+	assert.NotContains(t, login.Body, "<script")
+	assert.Contains(t, admin.Get(lesson).Body, "app.js")
+
+	ctx := context.Background()
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/users", url.Values{"username": {"gv.evil"}, "role": {"trainer"}, "unit": {"86"}}},
+		{"/trainer/classes/new", url.Values{"name": {"Lớp giả"}}},
+		{"/account/password", url.Values{"current": {demo.Password}, "new": {"mat-khau-moi-dai"}, "again": {"mat-khau-moi-dai"}}},
+		{"/logout", url.Values{}},
+		{"/login", url.Values{"username": {"tinh"}, "password": {demo.Password}}},
+	} {
+		for _, h := range []map[string]string{
+			{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+			{"Origin": "https://evil.example"}, // a browser without Fetch Metadata
+		} {
+			req, err := http.NewRequest(http.MethodPost, srv.URL+tc.path, strings.NewReader(tc.form.Encode()))
+			assert.NoErr(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			admin.Header.Del("Sec-Fetch-Site")
+			res := admin.Do(req)
+			assert.True(t, res.Status == http.StatusForbidden, "cross-site POST %s answered %d", tc.path, res.Status)
+		}
+	}
+	admin.Header.Set("Sec-Fetch-Site", "same-origin")
+	_, err := srv.Store.UserByUsername(ctx, "gv.evil")
+	assert.True(t, err != nil, "a cross-site form created an account")
+	page := admin.Get("/admin/")
+	assert.Equal(t, page.Status, http.StatusOK) // still signed in, as admin
+	assert.Contains(t, page.Body, "Đăng xuất")
+	res := admin.Post("/logout", url.Values{})
+	assert.Equal(t, res.Status, http.StatusSeeOther)
+	assert.Equal(t, res.Header.Get("Location"), "/login")
+}
+
+// TestStaffLanguageIsRemembered: staff pages, never shared, remember a
+// chosen language in a cookie, since their links do not all carry it; the
+// switch back names Vietnamese. Shared pages ignore that cookie (the
+// language of a page a cache may keep is in its URL), and learners' pages
+// made per request keep the language in their links and redirects.
+func TestStaffLanguageIsRemembered(t *testing.T) {
+	srv := testutil.NewServer(t, testutil.ServerOptions{})
+	c := srv.Client()
+	en := c.Get("/login?lang=en")
+	assert.Contains(t, en.Body, "Sign-in for staff", `href="/login?lang=vi"`)
+	assert.Contains(t, en.Header.Get("Set-Cookie"), "lang=en")
+	again := c.Get("/login")
+	assert.Contains(t, again.Body, "Sign-in for staff")
+	assert.Equal(t, again.Header.Get("Set-Cookie"), "") // set once, not on every page
+	res := c.Post("/login", url.Values{"username": {"admin"}, "password": {demo.Password}})
+	assert.Equal(t, res.Status, http.StatusSeeOther)
+	assert.Contains(t, c.Get("/admin/users").Body, "Staff accounts")
+	home := c.Get("/") // a page for everyone (here made for the signed-in admin): no cookie language
+	assert.Contains(t, home.Body, `lang="vi"`)
+	assert.Contains(t, c.Get("/admin/?lang=vi").Body, `href="/admin?lang=en"`)
+	assert.Contains(t, c.Get("/admin/users").Body, "Tài khoản cán bộ")
+
+	anon := srv.Client()
+	anon.Header.Set("Cookie", "lang=en")
+	page := anon.Get("/")
+	assert.Contains(t, page.Body, `lang="vi"`, `href="/check"`)
+	assert.Equal(t, page.Header.Get("Set-Cookie"), "")
+	check := anon.Get("/check?lang=en")
+	assert.Contains(t, check.Body, `href="/check/before?lang=en"`)
 }
