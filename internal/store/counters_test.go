@@ -189,6 +189,27 @@ func counterOps(t *testing.T, st *store.Store, seed uint64, n, workers int) {
 		})
 	}
 	wg.Wait()
+
+	// Random deletions may remove every graduate or every learner a
+	// trainer reached; one learner written after them, through the same
+	// write paths, makes sure each counter kind is exercised whatever the
+	// seed and however the writers interleaved.
+	l := store.Learner{Name: "Võ Thị Hoa", BirthYear: 1961, UnitCode: classes[0].UnitCode, ClassID: &classes[0].ID, CreatedAt: now}
+	assert.NoErr(t, st.CreateLearner(ctx, &l))
+	for m, lessons := range counterModules {
+		for _, lesson := range lessons {
+			_, err := st.RecordAttempt(ctx, store.AttemptInput{LearnerID: l.ID, Module: m, Lesson: lesson, Choices: map[string]string{"q1": "a"},
+				Score: 3, Total: 3, Passed: true, Submission: "finale-" + m + lesson, At: now, Modules: counterModules})
+			assert.NoErr(t, err)
+		}
+	}
+	s, err := st.OpenSession(ctx, store.OpenSessionInput{ClassID: classes[0].ID, HeldOn: "2026-01-11", By: trainers[0]})
+	assert.NoErr(t, err)
+	_, err = st.SaveAttendance(ctx, classes[0].ID, s.ID, []int64{l.ID})
+	assert.NoErr(t, err)
+	assert.NoErr(t, st.TickTasks(ctx, []store.TaskTick{{LearnerID: l.ID, Task: store.TaskVNeIDLevel2, Alone: true, DoneOn: "2026-01-11", TickedBy: &trainers[0]}}))
+	_, err = st.RecordPracticeChoice(ctx, store.PracticeChoiceInput{LearnerID: l.ID, Scenario: "s1", Run: "finale", Step: "a", Choice: "x", Outcome: "end", Safe: true, At: now})
+	assert.NoErr(t, err)
 }
 
 func counterStore(t *testing.T) *store.Store {
@@ -227,7 +248,7 @@ func TestCountersMatchARecount(t *testing.T) {
 			t.Logf("%s: %d learners, %d reached, %d graduates, %d attempts, %d practice passes, %d active in 30 days",
 				st.Dialect(), p.Registered, p.Reached, p.Graduates, p.Attempts, p.PracticePasses, p.Active30d)
 			assert.True(t, p.OneModule > 0 && p.PracticePasses > 0 && p.Registered > 20, "the random writes did not reach every counter")
-			assert.True(t, p.Graduates > 0 || testing.Short(), "nobody graduated")
+			assert.True(t, p.Graduates > 0, "nobody graduated")
 			vneid := p.Tasks[store.TaskVNeIDLevel2]
 			assert.True(t, p.TaskAloneLearners > 0 && vneid.Alone+vneid.WithHelp > 0, "no real task counted: %+v", p.Tasks)
 			trainers, err := st.TrainersUnder(context.Background(), "/P/")
