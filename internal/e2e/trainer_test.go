@@ -6,10 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
-
 	"github.com/kynangso/kynangso/internal/store"
 )
 
@@ -39,16 +35,7 @@ func demoTrainer(t *testing.T, a *app) string {
 // command does, with the page's print styles) and counts its pages.
 func (p *phone) printPages() int {
 	p.t.Helper()
-	yes := true
-	var pdf []byte
-	err := chromedp.Do(p.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		res, err := cdp.Call(ctx, tg, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PreferCSSPageSize: &yes})
-		pdf = res.Data
-		return err
-	}))
-	if err != nil {
-		p.t.Fatalf("print: %v", err)
-	}
+	pdf := printPDF(p)
 	if !strings.HasPrefix(string(pdf), "%PDF") {
 		p.t.Fatal("print did not make a PDF")
 	}
