@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -76,14 +75,14 @@ func (l *Loader) Insert(table string, cols []string, rows [][]any) error {
 		if len(batch) == per {
 			stmt := l.stmts[table]
 			if stmt == nil {
-				if stmt, err = pool.PrepareContext(ctx, l.st.rebind(insertSQL(table, cols, per))); err != nil {
+				if stmt, err = pool.PrepareContext(ctx, l.st.bind(insertSQL(table, cols, per))); err != nil {
 					return fmt.Errorf("store: insert %s: %w", table, err)
 				}
 				l.stmts[table] = stmt
 			}
 			_, err = stmt.ExecContext(ctx, args...)
 		} else {
-			_, err = pool.ExecContext(ctx, l.st.rebind(insertSQL(table, cols, len(batch))), args...)
+			_, err = pool.ExecContext(ctx, l.st.bind(insertSQL(table, cols, len(batch))), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("store: insert %s: %w", table, err)
@@ -105,25 +104,6 @@ func insertSQL(table string, cols []string, n int) string {
 			b.WriteString(", ")
 		}
 		b.WriteString(one)
-	}
-	return b.String()
-}
-
-// rebind turns ? placeholders into PostgreSQL's $n, which its driver
-// needs when a statement does not go through GORM.
-func (st *Store) rebind(q string) string {
-	if st.dialect != Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
