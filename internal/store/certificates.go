@@ -51,6 +51,21 @@ func (st *Store) CertificatesOf(ctx context.Context, learnerID int64) ([]Certifi
 	return out, err
 }
 
+// lessonCompleted is what every newly completed lesson writes besides its
+// progress row, whoever recorded it (a quiz or a trainer): the unit's
+// completion count and the certificates it earns, in the caller's
+// transaction.
+func (st *Store) lessonCompleted(tx *gorm.DB, learnerID int64, modules map[string][]string, at time.Time) ([]Certificate, error) {
+	l, err := learnerForUpdate(tx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.count(tx, l.UnitCode, "lessons_completed", 1, at); err != nil {
+		return nil, err
+	}
+	return st.issueEarned(tx, l, modules, at)
+}
+
 // learnerForUpdate reads the learner a transaction is about to change:
 // the name and birth year printed on certificates and the commune that
 // counts them, as they are now.

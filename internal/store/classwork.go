@@ -396,14 +396,7 @@ func (st *Store) VerifyLesson(ctx context.Context, in VerifyInput) (VerifyResult
 		if err := tx.Model(&Learner{}).Where("id = ? AND last_active_at < ?", in.LearnerID, at).Update("last_active_at", at).Error; err != nil {
 			return err
 		}
-		l, err := learnerForUpdate(tx, in.LearnerID)
-		if err != nil {
-			return err
-		}
-		if err := st.count(tx, l.UnitCode, "lessons_completed", 1, at); err != nil {
-			return err
-		}
-		if res.Issued, err = st.issueEarned(tx, l, in.Modules, at); err != nil {
+		if res.Issued, err = st.lessonCompleted(tx, in.LearnerID, in.Modules, at); err != nil {
 			return err
 		}
 		return st.countVerify(tx, k, at, res.Issued) // report counters (counters.go), last

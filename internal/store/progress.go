@@ -164,14 +164,7 @@ func (st *Store) RecordAttempt(ctx context.Context, in AttemptInput) (AttemptRes
 		if !completed {
 			return st.bump(tx, k.Unit, d)
 		}
-		l, err := learnerForUpdate(tx, in.LearnerID)
-		if err != nil {
-			return err
-		}
-		if err := st.count(tx, l.UnitCode, "lessons_completed", 1, at); err != nil {
-			return err
-		}
-		if res.Issued, err = st.issueEarned(tx, l, in.Modules, at); err != nil {
+		if res.Issued, err = st.lessonCompleted(tx, in.LearnerID, in.Modules, at); err != nil {
 			return err
 		}
 		if err := countCertificates(tx, k, res.Issued, &d); err != nil {
