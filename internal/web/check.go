@@ -206,6 +206,18 @@ func (s *Server) checkPageFor(c echo.Context) (checkPage, error) {
 	return p, err
 }
 
+// checkKindPageFor is checkPageFor for the pages of one kind of check
+// (before or after, from the URL).
+func (s *Server) checkKindPageFor(c echo.Context) (checkPage, string, error) {
+	kind, err := checkKind(c)
+	if err != nil {
+		return checkPage{}, "", err
+	}
+	p, err := s.checkPageFor(c)
+	p.Kind = kind
+	return p, kind, err
+}
+
 // checkShow explains the check and offers what the visitor may do next.
 func (s *Server) checkShow(c echo.Context) error {
 	p, err := s.checkPageFor(c)
@@ -231,18 +243,14 @@ func (p checkPage) checkGate(kind string) string {
 
 // checkForm shows the questions of the check on one page.
 func (s *Server) checkForm(c echo.Context) error {
-	kind, err := checkKind(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.checkPageFor(c)
+	p, kind, err := s.checkKindPageFor(c)
 	if err != nil {
 		return err
 	}
 	if to := p.checkGate(kind); to != "" {
 		return seeOther(c, to)
 	}
-	p.Kind, p.Submission = kind, newNonce()
+	p.Submission = newNonce()
 	return s.render(c, http.StatusOK, "check_form", p)
 }
 
@@ -252,15 +260,10 @@ func (s *Server) checkForm(c echo.Context) error {
 // and the browser is sent to the result (303), so a reload never submits
 // twice.
 func (s *Server) checkPost(c echo.Context) error {
-	kind, err := checkKind(c)
+	p, kind, err := s.checkKindPageFor(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.checkPageFor(c)
-	if err != nil {
-		return err
-	}
-	p.Kind = kind
 	form, err := c.FormParams()
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(err)
@@ -312,15 +315,10 @@ func (s *Server) checkPost(c echo.Context) error {
 // checkResult shows a result: the score per module beside the other
 // result, and (after the "after" check) every answer explained.
 func (s *Server) checkResult(c echo.Context) error {
-	kind, err := checkKind(c)
+	p, kind, err := s.checkKindPageFor(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.checkPageFor(c)
-	if err != nil {
-		return err
-	}
-	p.Kind = kind
 	var choices map[string]string
 	if l := currentLearner(c); l != nil {
 		r, err := s.store.CheckResultOf(c.Request().Context(), l.ID, kind)
