@@ -1,10 +1,7 @@
 package curriculum
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,13 +182,8 @@ func (l *loader) loadChecks(cat *Catalog) {
 }
 
 func (l *loader) loadCheck(loc string, cat *Catalog) *Check {
-	file := path.Join(loc, CheckFile)
-	data, err := fs.ReadFile(l.fsys, file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		l.add(file, 0, "cannot read: %v", err)
+	file, data, ok := l.readOptional(loc, CheckFile)
+	if !ok {
 		return nil
 	}
 	var raw []rawCheckQuestion

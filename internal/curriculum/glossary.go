@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"sort"
@@ -89,13 +88,8 @@ func (c *Catalog) glossaryOf(locale string) *glossary {
 // is not an error: the locale then borrows the Vietnamese glossary (for the
 // default locale, lessons simply get no links).
 func (l *loader) loadGlossary(loc string) *glossary {
-	file := path.Join(loc, GlossaryFile)
-	data, err := fs.ReadFile(l.fsys, file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		l.add(file, 0, "cannot read: %v", err)
+	file, data, ok := l.readOptional(loc, GlossaryFile)
+	if !ok {
 		return nil
 	}
 	var raw []rawTerm

@@ -125,6 +125,22 @@ func (l *loader) add(file string, line int, format string, args ...any) {
 	l.problems = append(l.problems, Problem{File: l.display(file), Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
+// readOptional reads a locale's file that may be absent (a check, a
+// glossary, a task list): ok is false when it is missing or unreadable,
+// the latter reported as a problem.
+func (l *loader) readOptional(loc, name string) (file string, data []byte, ok bool) {
+	file = path.Join(loc, name)
+	data, err := fs.ReadFile(l.fsys, file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return file, nil, false
+	}
+	if err != nil {
+		l.add(file, 0, "cannot read: %v", err)
+		return file, nil, false
+	}
+	return file, data, true
+}
+
 func (l *loader) loadMedia() map[string]Media {
 	media := map[string]Media{}
 	entries, err := fs.ReadDir(l.fsys, "media")

@@ -1,8 +1,6 @@
 package curriculum
 
 import (
-	"errors"
-	"io/fs"
 	"net/url"
 	"path"
 	"slices"
@@ -115,13 +113,8 @@ func (l *loader) loadTasks(cat *Catalog) {
 // no task list (a translation then falls back to Vietnamese). It returns
 // only the tasks without problems.
 func (l *loader) loadTaskFile(loc string) []*Task {
-	file := path.Join(loc, TasksFile)
-	data, err := fs.ReadFile(l.fsys, file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		l.add(file, 0, "cannot read: %v", err)
+	file, data, ok := l.readOptional(loc, TasksFile)
+	if !ok {
 		return nil
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
