@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kynangso/kynangso/internal/store"
-	"github.com/kynangso/kynangso/internal/testutil"
 	"github.com/kynangso/kynangso/internal/testutil/assert"
 )
 
@@ -232,16 +231,10 @@ func TestCheckRowsSurviveExportImport(t *testing.T) {
 		_, err := src.RecordCheck(ctx, in)
 		assert.NoErr(t, err)
 	}
-	var buf bytes.Buffer
-	exported, err := src.Export(ctx, &buf)
-	assert.NoErr(t, err)
+	exported, dst, _ := moveAll(t, src)
 	assert.Equal(t, exported["check_results"], 2)
 	assert.Equal(t, exported["check_scores"], 4)
 
-	dst := testutil.NewStore(t)
-	imported, err := dst.Import(ctx, bytes.NewReader(buf.Bytes()))
-	assert.NoErr(t, err)
-	assert.Equal(t, imported, exported)
 	rs, err := dst.CheckResultsOf(ctx, l.ID)
 	assert.NoErr(t, err)
 	assert.Equal(t, scores(rs[0])+" | "+scores(rs[1]), "before 1/4 email 0/2 internet 1/2 | after 4/4 email 2/2 internet 2/2")

@@ -40,21 +40,30 @@ func sqliteDemo(t *testing.T) *store.Store {
 	return st
 }
 
+// moveAll exports src and imports it into a fresh database of the engine
+// under test, asserting that every exported row arrived; it returns the
+// counts by table, the new database and the export itself.
+func moveAll(t *testing.T, src *store.Store) (map[string]int, *store.Store, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	var buf bytes.Buffer
+	exported, err := src.Export(ctx, &buf)
+	assert.NoErr(t, err)
+	dst := testutil.NewStore(t)
+	imported, err := dst.Import(ctx, bytes.NewReader(buf.Bytes()))
+	assert.NoErr(t, err)
+	assert.Equal(t, imported, exported)
+	return exported, dst, buf.Bytes()
+}
+
 // TestExportImportRoundTrip moves a demo database from SQLite into a fresh
 // database of the engine under test (SQLite, or PostgreSQL when the suite
 // runs against it): every row arrives, and new rows get fresh ids.
 func TestExportImportRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	src := sqliteDemo(t)
-	var buf bytes.Buffer
-	exported, err := src.Export(ctx, &buf)
-	assert.NoErr(t, err)
+	exported, dst, data := moveAll(t, src)
 	assert.True(t, exported["units"] > 100 && exported["users"] > 3 && exported["classes"] > 3, "exported %v", exported)
-
-	dst := testutil.NewStore(t)
-	imported, err := dst.Import(ctx, bytes.NewReader(buf.Bytes()))
-	assert.NoErr(t, err)
-	assert.Equal(t, imported, exported)
 
 	for _, code := range []string{"86", "859", "29578"} {
 		a, err := src.UnitByCode(ctx, code)
@@ -77,7 +86,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	assert.True(t, c.ID > int64(exported["classes"]), "new class got id %d, which an imported class may hold", c.ID)
 
 	// A second import is refused and changes nothing.
-	_, err = dst.Import(ctx, bytes.NewReader(buf.Bytes()))
+	_, err = dst.Import(ctx, bytes.NewReader(data))
 	assert.ErrIs(t, err, store.ErrNotEmptyDatabase)
 }
 
