@@ -1,7 +1,6 @@
 package curriculum_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -159,16 +158,7 @@ func TestCheckProblems(t *testing.T) {
 			fsys := checkContent(tt.en)
 			tt.edit(fsys)
 			_, err := Load(fsys, "content")
-			var ps Problems
-			if !errors.As(err, &ps) {
-				t.Fatalf("Load error = %v, want Problems", err)
-			}
-			for _, line := range strings.Split(ps.Error(), "\n") {
-				if strings.HasPrefix(line, tt.want) {
-					return
-				}
-			}
-			t.Errorf("no problem starts with %q; got:\n%s", tt.want, ps.Error())
+			wantProblem(t, err, tt.want)
 		})
 	}
 }

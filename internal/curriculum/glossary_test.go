@@ -1,7 +1,6 @@
 package curriculum_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -150,16 +149,7 @@ func TestGlossaryProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := loadWithGlossary(t, tt.edit)
-			var ps Problems
-			if !errors.As(err, &ps) {
-				t.Fatalf("Load error = %v, want Problems", err)
-			}
-			for _, line := range strings.Split(ps.Error(), "\n") {
-				if strings.HasPrefix(line, tt.want) {
-					return
-				}
-			}
-			t.Errorf("no problem starts with %q; got:\n%s", tt.want, ps.Error())
+			wantProblem(t, err, tt.want)
 		})
 	}
 }

@@ -115,16 +115,7 @@ func TestLoadReportsFileLineReason(t *testing.T) {
 			fsys := testutil.MiniContent()
 			tt.edit(fsys)
 			_, err := Load(fsys, "content")
-			var ps Problems
-			if !errors.As(err, &ps) {
-				t.Fatalf("Load error = %v, want Problems", err)
-			}
-			for _, line := range strings.Split(ps.Error(), "\n") {
-				if strings.HasPrefix(line, tt.want) {
-					return
-				}
-			}
-			t.Errorf("no problem starts with %q; got:\n%s", tt.want, ps.Error())
+			wantProblem(t, err, tt.want)
 		})
 	}
 }
@@ -205,4 +196,20 @@ func TestSampleAnswersScoreWhatTheyAskFor(t *testing.T) {
 			t.Errorf("SampleAnswers(%d) scores %d with %v unanswered", right, r.Score, r.Missing)
 		}
 	}
+}
+
+// wantProblem asserts that Load failed with Problems, one of which starts
+// with want (a "file:line: what" prefix).
+func wantProblem(t *testing.T, err error, want string) {
+	t.Helper()
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Load error = %v, want Problems", err)
+	}
+	for _, line := range strings.Split(ps.Error(), "\n") {
+		if strings.HasPrefix(line, want) {
+			return
+		}
+	}
+	t.Errorf("no problem starts with %q; got:\n%s", want, ps.Error())
 }
