@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // CheckFile is the name of a locale's before/after check, beside its
@@ -195,9 +193,7 @@ func (l *loader) loadCheck(loc string, cat *Catalog) *Check {
 		l.yamlProblems(file, 0, err)
 		return nil
 	}
-	var doc yaml.Node
-	_ = yaml.Unmarshal(data, &doc) // cannot fail after decodeStrict
-	at := func(p ...any) int { return lineOf(&doc, 0, p...) }
+	at := newYAMLLines(data, 0).at
 	bad := func(line int, format string, args ...any) { l.add(file, line, format, args...) }
 
 	before := len(l.problems)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
@@ -97,9 +96,7 @@ func (l *loader) loadGlossary(loc string) *glossary {
 		l.yamlProblems(file, 0, err)
 		return nil
 	}
-	var doc yaml.Node
-	_ = yaml.Unmarshal(data, &doc) // cannot fail after decodeStrictGlossary
-	at := func(p ...any) int { return lineOf(&doc, 0, p...) }
+	at := newYAMLLines(data, 0).at
 	bad := func(line int, format string, args ...any) { l.add(file, line, format, args...) }
 
 	g := &glossary{bySlug: map[string]*Term{}}

@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -236,8 +239,7 @@ func (l *loader) loadModule(loc, slug string) *rawModule {
 		l.add(dir, 0, "cannot read folder: %v", err)
 		return m
 	}
-	slugs := map[string]string{}
-	orders := map[int]string{}
+	var files []string
 	for _, e := range entries {
 		name := e.Name()
 		file := path.Join(dir, name)
@@ -248,7 +250,13 @@ func (l *loader) loadModule(loc, slug string) *rawModule {
 			l.add(file, 0, "unexpected file: a module folder holds module.yaml and lesson .md files")
 			continue
 		}
-		lesson := l.loadLesson(loc, slug, file)
+		files = append(files, file)
+	}
+	slugs := map[string]string{}
+	orders := map[int]string{}
+	for i, lf := range l.readLessons(loc, files) {
+		file := files[i]
+		lesson := l.loadLesson(loc, slug, file, lf)
 		if lesson == nil {
 			m.broken = true
 			continue
@@ -271,39 +279,113 @@ func (l *loader) loadModule(loc, slug string) *rawModule {
 	return m
 }
 
-// loadedLesson keeps the YAML tree next to the lesson so that later checks
+// loadedLesson keeps the YAML next to the lesson so that later checks
 // (duplicates, translations) can still point at a line.
 type loadedLesson struct {
 	*Lesson
-	doc    *yaml.Node
-	offset int
+	lines *yamlLines
 }
 
-func (ll loadedLesson) lineOf(p ...any) int { return lineOf(ll.doc, ll.offset, p...) }
+func (ll loadedLesson) lineOf(p ...any) int { return ll.lines.at(p...) }
 
-func (l *loader) loadLesson(loc, module, file string) *loadedLesson {
+// yamlLines finds the line of a value in a YAML document that has already
+// been decoded. The document's node tree is built on the first question:
+// only a file with a problem asks one, so correct content (every start-up)
+// is parsed once, not twice, which is most of the time content takes to load.
+type yamlLines struct {
+	data   []byte
+	offset int // lines before the document in its file
+	doc    *yaml.Node
+}
+
+func newYAMLLines(data []byte, offset int) *yamlLines {
+	return &yamlLines{data: data, offset: offset}
+}
+
+// at is the line of the value at p (map keys and list indexes), or of its
+// nearest ancestor that exists.
+func (y *yamlLines) at(p ...any) int {
+	if y.doc == nil {
+		y.doc = new(yaml.Node)
+		_ = yaml.Unmarshal(y.data, y.doc) // the data decoded once already: it parses
+	}
+	return lineOf(y.doc, y.offset, p...)
+}
+
+// lessonFile is what can be made of a lesson file on its own: read,
+// split, decoded and its body rendered. Making it needs nothing that
+// changes while content loads, so a module's files are made in parallel;
+// checking them (loadLesson) then runs in file order, so that problems are
+// always listed in the same order.
+type lessonFile struct {
+	readErr, splitErr, decodeErr error
+	fm                           []byte
+	meta                         frontMatter
+	html                         template.HTML
+	images                       []string
+	links                        []link
+	bodyProblems                 []bodyProblem
+}
+
+func (l *loader) readLesson(loc, file string) *lessonFile {
+	lf := &lessonFile{}
 	data, err := fs.ReadFile(l.fsys, file)
 	if err != nil {
-		l.add(file, 0, "cannot read: %v", err)
-		return nil
+		lf.readErr = err
+		return lf
 	}
-	fm, body, bodyLine, err := splitFrontMatter(data)
-	if err != nil {
-		l.add(file, 1, "%v", err)
-		return nil
+	var body []byte
+	var bodyLine int
+	if lf.fm, body, bodyLine, lf.splitErr = splitFrontMatter(data); lf.splitErr != nil {
+		return lf
 	}
+	if lf.decodeErr = decodeStrict(lf.fm, &lf.meta); lf.decodeErr != nil {
+		return lf
+	}
+	var terms *termMatcher
+	if g := l.glossaryFor(loc); g != nil {
+		terms = g.match
+	}
+	lf.html, lf.images, lf.links, lf.bodyProblems = l.md.render(body, bodyLine, l.media, terms)
+	return lf
+}
+
+// readLessons makes the lessonFile of every file, as many at once as
+// there are processors.
+func (l *loader) readLessons(loc string, files []string) []*lessonFile {
+	out := make([]*lessonFile, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = l.readLesson(loc, files[i])
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func (l *loader) loadLesson(loc, module, file string, lf *lessonFile) *loadedLesson {
 	const offset = 1 // the front matter starts on line 2, after "---"
-	var meta frontMatter
-	if err := decodeStrict(fm, &meta); err != nil {
-		l.yamlProblems(file, offset, err)
+	switch {
+	case lf.readErr != nil:
+		l.add(file, 0, "cannot read: %v", lf.readErr)
+		return nil
+	case lf.splitErr != nil:
+		l.add(file, 1, "%v", lf.splitErr)
+		return nil
+	case lf.decodeErr != nil:
+		l.yamlProblems(file, offset, lf.decodeErr)
 		return nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(fm, &doc); err != nil { // cannot fail after decodeStrict
-		l.yamlProblems(file, offset, err)
-		return nil
-	}
-	ll := &loadedLesson{doc: &doc, offset: offset}
+	meta := lf.meta
+	ll := &loadedLesson{lines: newYAMLLines(lf.fm, offset)}
 	ll.Lesson = &Lesson{
 		Module: module, Locale: loc, File: file,
 		Title: strings.TrimSpace(meta.Title), Slug: meta.Slug, Order: meta.Order,
@@ -313,22 +395,17 @@ func (l *loader) loadLesson(loc, module, file string) *loadedLesson {
 	}
 	before := len(l.problems)
 	l.checkLesson(ll, file)
-	var terms *termMatcher
-	if g := l.glossaryFor(loc); g != nil {
-		terms = g.match
-	}
-	html, images, links, bodyProblems := l.md.render(body, bodyLine, l.media, terms)
-	for _, p := range bodyProblems {
+	for _, p := range lf.bodyProblems {
 		l.add(file, p.Line, "%s", p.Msg)
 	}
-	for _, lk := range links {
+	for _, lk := range lf.links {
 		lk.file, lk.loc = file, loc
 		l.links = append(l.links, lk)
 	}
 	if len(l.problems) > before {
 		return nil
 	}
-	ll.Body, ll.Images = html, images
+	ll.Body, ll.Images = lf.html, lf.images
 	return ll
 }
 

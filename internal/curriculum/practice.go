@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // PracticeDir is the folder of each locale that holds practice scenarios
@@ -352,12 +350,12 @@ func (l *loader) loadScenarios(loc string, cat *Catalog) []*Scenario {
 			l.add(file, 0, "unexpected file: the practice folder holds scenario .yaml files")
 			continue
 		}
-		s, doc := l.loadScenario(loc, file, cat)
+		s, lines := l.loadScenario(loc, file, cat)
 		if s == nil {
 			continue
 		}
 		if other, dup := slugs[s.Slug]; dup {
-			l.add(file, lineOf(doc, 0, "slug"), "duplicate slug %q: %s uses it too", s.Slug, l.display(other))
+			l.add(file, lines.at("slug"), "duplicate slug %q: %s uses it too", s.Slug, l.display(other))
 			continue
 		}
 		slugs[s.Slug] = file
@@ -367,7 +365,7 @@ func (l *loader) loadScenarios(loc string, cat *Catalog) []*Scenario {
 }
 
 // loadScenario reads one file; it returns nil when the file has problems.
-func (l *loader) loadScenario(loc, file string, cat *Catalog) (*Scenario, *yaml.Node) {
+func (l *loader) loadScenario(loc, file string, cat *Catalog) (*Scenario, *yamlLines) {
 	data, err := fs.ReadFile(l.fsys, file)
 	if err != nil {
 		l.add(file, 0, "cannot read: %v", err)
@@ -382,11 +380,7 @@ func (l *loader) loadScenario(loc, file string, cat *Catalog) (*Scenario, *yaml.
 		}
 		return nil, nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil { // cannot fail after decodeStrict
-		l.yamlProblems(file, 0, err)
-		return nil, nil
-	}
+	lines := newYAMLLines(data, 0)
 	s := &Scenario{
 		Slug: raw.Slug, Locale: loc, File: file, Module: raw.Module,
 		Title: strings.TrimSpace(raw.Title), Summary: strings.TrimSpace(raw.Summary), Lesson: raw.Lesson,
@@ -403,12 +397,12 @@ func (l *loader) loadScenario(loc, file string, cat *Catalog) (*Scenario, *yaml.
 		}
 	}
 	before := len(l.problems)
-	c := scenarioCheck{l: l, s: s, file: file, at: func(p ...any) int { return lineOf(&doc, 0, p...) }}
+	c := scenarioCheck{l: l, s: s, file: file, at: lines.at}
 	c.run(cat)
 	if len(l.problems) > before {
-		return nil, &doc
+		return nil, lines
 	}
-	return s, &doc
+	return s, lines
 }
 
 // scenarioCheck applies the rules of content/README.md to one scenario.

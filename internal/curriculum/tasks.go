@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // TasksFile is the list of real tasks ("làm được") of a locale, beside its
@@ -126,9 +124,7 @@ func (l *loader) loadTaskFile(loc string) []*Task {
 		l.yamlProblems(file, 0, err)
 		return nil
 	}
-	var doc yaml.Node
-	_ = yaml.Unmarshal(data, &doc) // cannot fail after decodeStrict
-	at := func(p ...any) int { return lineOf(&doc, 0, p...) }
+	at := newYAMLLines(data, 0).at
 	known := ModuleSlugs()
 	keys := map[string]int{} // key → line
 	var out []*Task
