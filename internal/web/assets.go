@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
 )
 
@@ -49,6 +49,10 @@ type assetFile struct {
 // hash the curriculum already put in their URLs, so the two cannot differ.
 func newAssets(prefix string, files map[string]assetFile) (*assets, error) {
 	a := &assets{prefix: prefix, files: map[string]*asset{}}
+	zw, err := gzip.NewWriterLevel(nil, gzip.BestCompression) // one writer, reset per file
+	if err != nil {
+		return nil, err
+	}
 	for name, file := range files {
 		data, hash := file.data, file.hash
 		if hash == "" {
@@ -60,7 +64,7 @@ func newAssets(prefix string, files map[string]assetFile) (*assets, error) {
 			return nil, fmt.Errorf("web: unknown type of asset %s", name)
 		}
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Reset(&buf)
 		_, _ = zw.Write(data)
 		_ = zw.Close()
 		if buf.Len() < len(data) {

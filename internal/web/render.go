@@ -42,8 +42,8 @@ type Page struct {
 	SuggestEnglish bool
 	View           view // large text, high contrast
 	loc            *i18n.Localizer
-	sizes          *downloadSizes
-	staff          bool // a staff page, where the language is also a cookie
+	sizes          *downloadSizes // of this language
+	staff          bool           // a staff page, where the language is also a cookie
 }
 
 // T translates a message id with optional placeholder pairs.
@@ -108,10 +108,19 @@ func newRenderer(fsys fs.FS, funcs template.FuncMap) (*renderer, error) {
 	if len(pages) == 0 {
 		return nil, fmt.Errorf("web: no page templates found")
 	}
+	// The layout and partials are parsed once; each page gets a copy of
+	// them (Clone is cheap: it shares the parse trees) and adds its own.
+	common, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layouts and partials: %w", err)
+	}
 	r := &renderer{pages: map[string]*template.Template{}, pool: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html", p)
+		t, err := common.Clone()
+		if err == nil {
+			t, err = t.ParseFS(fsys, p)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", p, err)
 		}
@@ -177,7 +186,7 @@ func (s *Server) basePage(lang, path string) Page {
 	if lang == "en" {
 		other = "vi"
 	}
-	return Page{Lang: lang, OtherLang: other, Path: path, loc: s.i18n.Localizer(lang), sizes: s.sizes}
+	return Page{Lang: lang, OtherLang: other, Path: path, loc: s.i18n.Localizer(lang), sizes: s.sizes[lang]}
 }
 
 // seeOther answers a form with a redirect (303) to a local URL, in the

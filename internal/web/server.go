@@ -38,6 +38,11 @@ type Deps struct {
 	// shared pages and the learner's page shells (shared.go, shell.go).
 	// Tests use it to prove that the caches produce the same pages.
 	NoFragmentCache bool
+	// PasswordCost and PINCost are the bcrypt costs of new staff passwords
+	// and learner PINs; 0 means auth.DefaultCost and auth.PINCost. Tests
+	// lower them so that they wait on the code under test, not on hashing
+	// (a cost-12 hash takes seconds under the race detector).
+	PasswordCost, PINCost int
 }
 
 // Server is the application's HTTP server.
@@ -48,6 +53,7 @@ type Server struct {
 	log     *slog.Logger
 	cfg     config.Config
 	version string
+	costs   struct{ password, pin int } // bcrypt (Deps.PasswordCost, Deps.PINCost)
 
 	echo    *echo.Echo
 	handler http.Handler // echo behind compression
@@ -56,15 +62,15 @@ type Server struct {
 	metrics *metrics
 
 	rend        *renderer
-	sharedCache sharedPages        // pages every anonymous reader shares (shared.go)
-	shells      *shells            // a learner's lesson page, cut where it is theirs (shell.go)
-	sizes       *downloadSizes     // shown beside links
-	noCache     bool               // render every page per request (Deps.NoFragmentCache)
-	worker      *worker            // the service worker's script (offline.go)
-	manifests   map[string][]byte  // the web app manifest by language
-	secret      []byte             // keys client identities for throttling; shared through the database
-	cookieKey   []byte             // signs the cookies a visitor keeps for us; shared through the database
-	recorder    *learning.Recorder // the one way answers are recorded
+	sharedCache sharedPages               // pages every anonymous reader shares (shared.go)
+	shells      *shells                   // a learner's lesson page, cut where it is theirs (shell.go)
+	sizes       map[string]*downloadSizes // shown beside links, by language
+	noCache     bool                      // render every page per request (Deps.NoFragmentCache)
+	worker      *worker                   // the service worker's script (offline.go)
+	manifests   map[string][]byte         // the web app manifest by language
+	secret      []byte                    // keys client identities for throttling; shared through the database
+	cookieKey   []byte                    // signs the cookies a visitor keeps for us; shared through the database
+	recorder    *learning.Recorder        // the one way answers are recorded
 
 	lessonsByModule map[string][]string // lesson slugs per module, for the completion rules
 	staffPrefixes   []string            // the staff sign-in and areas (isStaffPath)
@@ -104,6 +110,7 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.rend, s.noCache, s.shells = rend, d.NoFragmentCache, newShells()
+	s.costs.password, s.costs.pin = d.PasswordCost, d.PINCost
 	if err := s.prepareShared(); err != nil {
 		return nil, err
 	}
