@@ -21,3 +21,28 @@ func TestHashAndCheck(t *testing.T) {
 		t.Errorf("short password: err = %v", err)
 	}
 }
+
+// TestZeroCostMeansTheRealOne: the server passes 0 (tests pass a low
+// cost), which must give the costs chosen above, not bcrypt's minimum.
+func TestZeroCostMeansTheRealOne(t *testing.T) {
+	pin, err := HashPIN("2468", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := bcrypt.Cost([]byte(pin)); c != PINCost {
+		t.Errorf("PIN hashed at cost %d, want %d", c, PINCost)
+	}
+	if !CheckPIN(pin, "2468") || CheckPIN(pin, "2469") {
+		t.Error("PIN check is wrong")
+	}
+	if testing.Short() {
+		return // a cost-12 hash takes a while
+	}
+	pw, err := HashPassword("mật khẩu thật dài", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := bcrypt.Cost([]byte(pw)); c != DefaultCost {
+		t.Errorf("password hashed at cost %d, want %d", c, DefaultCost)
+	}
+}

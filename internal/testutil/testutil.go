@@ -194,7 +194,8 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 		t.Fatalf("i18n: %v", err)
 	}
 	app, err := web.New(web.Deps{Store: opts.Store, Curriculum: cat, I18n: bundle, Log: log, Config: opts.Config,
-		Templates: templates.FS, Static: static.FS, Version: "test", NoFragmentCache: opts.NoFragmentCache})
+		Templates: templates.FS, Static: static.FS, Version: "test", NoFragmentCache: opts.NoFragmentCache,
+		PasswordCost: bcrypt.MinCost, PINCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

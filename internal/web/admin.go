@@ -108,7 +108,7 @@ func (s *Server) adminUserNewPost(c echo.Context) error {
 		u.FullName = &f.FullName
 	}
 	if f.Valid() {
-		hash, err := auth.HashPassword(password, 0)
+		hash, err := auth.HashPassword(password, s.costs.password)
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (s *Server) adminUserPost(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/admin/users/"+strconv.FormatInt(u.ID, 10))
 	}
 	password := codes.New(12)
-	hash, err := auth.HashPassword(password, 0)
+	hash, err := auth.HashPassword(password, s.costs.password)
 	if err != nil {
 		return err
 	}

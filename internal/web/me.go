@@ -224,7 +224,7 @@ func (s *Server) mePinPost(c echo.Context) error {
 	hash := ""
 	if !remove {
 		var err error
-		if hash, err = auth.HashPIN(f.PIN); err != nil {
+		if hash, err = auth.HashPIN(f.PIN, s.costs.pin); err != nil {
 			return err
 		}
 	}

@@ -225,7 +225,7 @@ func (s *Server) accountPasswordPost(c echo.Context) error {
 	if !f.Valid() {
 		return s.render(c, statusOf(f.Form), "account_password", passwordPage{Page: s.staffPage(c), Form: f})
 	}
-	hash, err := auth.HashPassword(next, 0)
+	hash, err := auth.HashPassword(next, s.costs.password)
 	if err != nil {
 		return err
 	}
