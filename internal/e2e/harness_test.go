@@ -202,10 +202,11 @@ type phoneOpts struct {
 // phone is one browser tab in its own incognito context (its own cookies),
 // emulating a cheap Android phone, pointed at an app.
 type phone struct {
-	t    *testing.T
-	ctx  context.Context
-	app  *app
-	name string
+	t     *testing.T
+	ctx   context.Context
+	app   *app
+	name  string
+	width int64 // CSS pixels
 }
 
 // newPhone opens a fresh browser context. When the test ends it saves a
@@ -213,19 +214,19 @@ type phone struct {
 func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	p := &phone{t: t, ctx: ctx, app: a, name: name}
+	if o.width == 0 {
+		o.width = phoneWidth
+	}
+	p := &phone{t: t, ctx: ctx, app: a, name: name, width: o.width}
 	t.Cleanup(func() {
 		p.screenshot()
 		cancel()
 	})
-	if o.width == 0 {
-		o.width = phoneWidth
-	}
 	if o.lang == "" {
 		o.lang = "vi-VN,vi;q=0.9"
 	}
 	err := chromedp.Do(ctx, // the first action opens the tab: with the phone's own context
-		chromedp.EmulateViewport(o.width, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2)),
+		emulatePhone(o.width),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: phoneUA, AcceptLanguage: o.lang}); err != nil {
 				return err
@@ -238,6 +239,27 @@ func newPhone(t *testing.T, a *app, name string, o phoneOpts) *phone {
 		t.Fatalf("open phone: %v", err)
 	}
 	return p
+}
+
+// emulatePhone makes the tab a phone screen width CSS pixels wide.
+func emulatePhone(width int64) chromedp.Action[chromedp.Void] {
+	return chromedp.EmulateViewport(width, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait, chromedp.EmulateScale(2))
+}
+
+// resize turns the phone's screen to width CSS pixels and returns once the
+// page sees that width.
+func (p *phone) resize(width int64) {
+	p.t.Helper()
+	ctx, cancel := p.limited()
+	defer cancel()
+	err := chromedp.Do(ctx, emulatePhone(width))
+	if err == nil {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf("window.innerWidth === %d", width),
+			chromedp.WithPollingInterval(10*time.Millisecond), chromedp.WithPollingTimeout(actionLimit)))
+	}
+	if err != nil {
+		p.t.Fatalf("resize to %d px: %v", width, err)
+	}
 }
 
 // actionLimit bounds one browser action (a page load, a tap, an axe run).
