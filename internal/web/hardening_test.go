@@ -147,13 +147,13 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 		return n
 	}
 	before := series()
-	for i := range 2000 {
+	for i := range 300 { // unbounded, they made 300 series
 		req, err := http.NewRequest(fmt.Sprintf("M%dX", i), srv.URL+fmt.Sprintf("/no/such/%d", i), nil)
 		assert.NoErr(t, err)
 		c.Do(req)
 	}
 	after := series()
-	t.Logf("series before %d, after 2000 odd requests %d", before, after)
+	t.Logf("series before %d, after 300 odd requests %d", before, after)
 	assert.True(t, after <= before+3, "%d series after odd methods (was %d)", after, before)
 }
 

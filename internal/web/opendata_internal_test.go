@@ -217,12 +217,12 @@ func revealed(root *odRow) (found []string, searched bool) {
 	if !okA || !okB {
 		return nil, false
 	}
-	type pair struct{ x, y vec }
+	type pair struct{ x, y [][6]uint64 } // the two districts' sets, looked up once
 	var pairs []pair
-	for x := range a.sets {
-		for y := range b.sets {
+	for x, xs := range a.sets {
+		for y, ys := range b.sets {
 			if allowed(root, vec{x[0] + y[0], x[1] + y[1], x[2] + y[2]}) {
-				pairs = append(pairs, pair{x, y})
+				pairs = append(pairs, pair{xs, ys})
 			}
 		}
 	}
@@ -238,7 +238,7 @@ func revealed(root *odRow) (found []string, searched bool) {
 			for k := range 6 {
 				var values uint64
 				for _, p := range pairs {
-					va, vb := a.sets[p.x][s1][k], b.sets[p.y][s2][k]
+					va, vb := p.x[s1][k], p.y[s2][k]
 					for va != 0 {
 						bit := bits.TrailingZeros64(va)
 						va &^= 1 << bit
