@@ -8,7 +8,7 @@ BIN     := bin/kynangso
 DB      ?= data/kynangso.db
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-deps test-short lint fuzz vulncheck cover bench demo clean
+.PHONY: help build run test test-race test-browser test-deps test-short lint fuzz vulncheck cover bench demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -20,7 +20,11 @@ run: build ## build, migrate, load demo data into an empty data/kynangso.db and 
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
 test: test-deps lint node_modules/axe-core ## install what the tests need, lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
-	go test -race -count=1 -cover -timeout 30m ./...
+	@# Two runs side by side (-Oline keeps their lines whole): every package
+	@# with the race detector, and the browser tests without it, as those
+	@# drive a separately built binary and the detector would only slow
+	@# their driver down.
+	@$(MAKE) --no-print-directory -j2 -Oline test-race test-browser
 	@# The second engine: every package that touches the database, without
 	@# the race detector (the first run had it) and without the browser
 	@# tests, which check pages, not SQL.
@@ -29,6 +33,12 @@ test: test-deps lint node_modules/axe-core ## install what the tests need, lint,
 	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e); \
 	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
 	@$(MAKE) --no-print-directory fuzz
+
+test-race:
+	go test -race -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e)
+
+test-browser: node_modules/axe-core
+	go test -count=1 -timeout 30m ./internal/e2e
 
 # Each fuzz target runs briefly on every make test (its seed corpus also runs
 # as a plain test above); make fuzz FUZZTIME=10m searches longer.
