@@ -104,9 +104,9 @@ func planUnits(tx *gorm.DB, list []units.Unit, file string) (UnitPlan, error) {
 		}
 		plan.Updated = append(plan.Updated, u.Code)
 		if o.Level != u.Level || deref(o.ParentCode) != u.ParentCode {
-			errs = append(errs, units.RowError{File: file, Line: u.Line, Msg: fmt.Sprintf(
+			errs = append(errs, units.NewRowError(file, u.Line, "units.row_moved",
 				"unit %s is a %s under %q in the database but a %s under %q in the file; a database holds one official list, so import into a fresh database",
-				u.Code, o.Level, deref(o.ParentCode), u.Level, u.ParentCode)})
+				"Code", u.Code, "OldLevel", o.Level, "OldParent", deref(o.ParentCode), "Level", u.Level, "Parent", u.ParentCode))
 		}
 		delete(known, u.Code) // its path is recomputed (unchanged) from the file
 	}

@@ -38,14 +38,49 @@ type Unit struct {
 	Line       int    // line in the file it was read from, for messages
 }
 
-// RowError is a problem with one row of a units file.
+// RowError is a problem with one row of a units file. Msg is the English
+// text the command line prints; ID and Args name the same message in the
+// translations (units.row_*), for the admin page.
 type RowError struct {
 	File string
 	Line int
 	Msg  string
+	ID   string
+	Args []any // name and value pairs, as the translations take them
 }
 
 func (e RowError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// NewRowError makes a RowError whose English text is format filled with
+// the values of args (name, value pairs), in order.
+func NewRowError(file string, line int, id, format string, args ...any) RowError {
+	var values []any
+	for i := 1; i < len(args); i += 2 {
+		values = append(values, args[i])
+	}
+	return RowError{File: file, Line: line, Msg: fmt.Sprintf(format, values...), ID: id, Args: args}
+}
+
+// RowErrors lists the row errors inside err (errors.Join nests them), and
+// tells whether err holds anything else.
+func RowErrors(err error) (rows []RowError, other bool) {
+	var walk func(error)
+	walk = func(e error) {
+		switch e := e.(type) {
+		case nil:
+		case RowError:
+			rows = append(rows, e)
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+		default:
+			other = true
+		}
+	}
+	walk(err)
+	return rows, other
+}
 
 var codePattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,20}$`)
 
@@ -71,7 +106,7 @@ func ParseCSV(r io.Reader, file string) ([]Unit, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				errs = append(errs, RowError{file, pe.Line, pe.Err.Error()})
+				errs = append(errs, NewRowError(file, pe.Line, "units.row_csv", "%s", "Reason", pe.Err.Error()))
 				continue
 			}
 			return nil, fmt.Errorf("%s: %w", file, err)
@@ -79,36 +114,36 @@ func ParseCSV(r io.Reader, file string) ([]Unit, error) {
 		if len(out) == 0 && len(errs) == 0 && strings.EqualFold(strings.TrimPrefix(rec[0], "\ufeff"), "code") {
 			continue
 		}
-		bad := func(format string, args ...any) {
-			errs = append(errs, RowError{file, line, fmt.Sprintf(format, args...)})
+		bad := func(id, format string, args ...any) {
+			errs = append(errs, NewRowError(file, line, id, format, args...))
 		}
 		if len(rec) < 4 || len(rec) > 5 {
-			bad("expected 4 or 5 columns (code,name,level,parent_code[,population]), found %d", len(rec))
+			bad("units.row_columns", "expected 4 or 5 columns (code,name,level,parent_code[,population]), found %d", "Count", len(rec))
 			continue
 		}
 		u := Unit{Code: strings.TrimSpace(rec[0]), Name: norm.NFC.String(strings.TrimSpace(rec[1])), Level: strings.TrimSpace(rec[2]), ParentCode: strings.TrimSpace(rec[3])}
 		switch {
 		case !codePattern.MatchString(u.Code):
-			bad("code %q must be 1-20 letters or digits", u.Code)
+			bad("units.row_code", "code %q must be 1-20 letters or digits", "Code", u.Code)
 			continue
 		case u.Name == "" || utf8.RuneCountInString(u.Name) > 120:
-			bad("name must be 1-120 characters")
+			bad("units.row_name", "name must be 1-120 characters")
 			continue
 		case !slices.Contains(Levels(), u.Level):
-			bad("level %q must be one of %s", u.Level, strings.Join(Levels(), ", "))
+			bad("units.row_level", "level %q must be one of %s", "Level", u.Level, "Levels", strings.Join(Levels(), ", "))
 			continue
 		case u.ParentCode == u.Code:
-			bad("unit %s cannot be its own parent", u.Code)
+			bad("units.row_own_parent", "unit %s cannot be its own parent", "Code", u.Code)
 			continue
 		}
 		if first, dup := seen[u.Code]; dup {
-			bad("code %s already appears on line %d", u.Code, first)
+			bad("units.row_duplicate", "code %s already appears on line %d", "Code", u.Code, "Line", first)
 			continue
 		}
 		if len(rec) == 5 && strings.TrimSpace(rec[4]) != "" {
 			p, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(rec[4]), ".", ""), 10, 64)
 			if err != nil || p < 0 {
-				bad("population %q must be a whole number", rec[4])
+				bad("units.row_population", "population %q must be a whole number", "Value", rec[4])
 				continue
 			}
 			u.Population = p
@@ -152,7 +187,7 @@ func Paths(list []Unit, known map[string]Existing, file string) (map[string]stri
 			return out[u.Code], true
 		}
 		if depth > 16 {
-			errs = append(errs, RowError{file, u.Line, fmt.Sprintf("the parents of %s form a loop", u.Code)})
+			errs = append(errs, NewRowError(file, u.Line, "units.row_loop", "the parents of %s form a loop", "Code", u.Code))
 			return "", false
 		}
 		var parentPath, parentLevel string
@@ -165,11 +200,11 @@ func Paths(list []Unit, known map[string]Existing, file string) (map[string]stri
 		} else if e, ok := known[u.ParentCode]; ok {
 			parentPath, parentLevel = e.Path, e.Level
 		} else {
-			errs = append(errs, RowError{file, u.Line, fmt.Sprintf("parent %s of %s is neither in the file nor in the database", u.ParentCode, u.Code)})
+			errs = append(errs, NewRowError(file, u.Line, "units.row_parent_missing", "parent %s of %s is neither in the file nor in the database", "Parent", u.ParentCode, "Code", u.Code))
 			return "", false
 		}
 		if rank(parentLevel) >= rank(u.Level) {
-			errs = append(errs, RowError{file, u.Line, fmt.Sprintf("a %s cannot sit under a %s (%s)", u.Level, parentLevel, u.ParentCode)})
+			errs = append(errs, NewRowError(file, u.Line, "units.row_parent_level", "a %s cannot sit under a %s (%s)", "Level", u.Level, "ParentLevel", parentLevel, "Parent", u.ParentCode))
 			return "", false
 		}
 		out[u.Code] = parentPath + u.Code + "/"

@@ -256,14 +256,12 @@ func (s *Server) adminUnitsImportPost(c echo.Context) error {
 	if err == nil {
 		for _, u := range list {
 			if !me.Covers(plan.Paths[u.Code]) {
-				err = errors.Join(err, units.RowError{File: file, Line: u.Line, Msg: localizer(c).T("units.err_outside", "Code", u.Code, "Unit", me.UnitName)})
+				err = errors.Join(err, units.NewRowError(file, u.Line, "units.err_outside", "unit %s is not part of %s", "Code", u.Code, "Unit", me.UnitName))
 			}
 		}
 	}
 	if err != nil {
-		p.Errors = strings.Split(err.Error(), "\n")
-		p.Form.Check(false, "csv", "units.err_import_rows")
-		return s.render(c, http.StatusUnprocessableEntity, "admin_units_import", p)
+		return s.unitRowsRefused(c, &p, err)
 	}
 	if c.FormValue("action") != "confirm" {
 		p.Rows, p.Preview = list, true
@@ -273,10 +271,24 @@ func (s *Server) adminUnitsImportPost(c echo.Context) error {
 		return s.render(c, http.StatusOK, "admin_units_import", p)
 	}
 	if _, _, err := s.store.ImportUnits(ctx, list, file); err != nil {
-		p.Errors = strings.Split(err.Error(), "\n")
-		p.Form.Check(false, "csv", "units.err_import_rows")
-		return s.render(c, http.StatusUnprocessableEntity, "admin_units_import", p)
+		return s.unitRowsRefused(c, &p, err)
 	}
 	s.flash(c, "flash.units_imported")
 	return c.Redirect(http.StatusSeeOther, "/admin/units")
+}
+
+// unitRowsRefused shows the import form again with each bad row's line
+// and reason in the reader's language. An error that is not about rows
+// (the database failing) is not the file's fault: it is returned.
+func (s *Server) unitRowsRefused(c echo.Context, p *unitsImportPage, err error) error {
+	rows, other := units.RowErrors(err)
+	if other || len(rows) == 0 {
+		return err
+	}
+	loc := localizer(c)
+	for _, r := range rows {
+		p.Errors = append(p.Errors, loc.T("units.row", "Line", r.Line, "Msg", loc.T(r.ID, r.Args...)))
+	}
+	p.Form.Check(false, "csv", "units.err_import_rows")
+	return s.render(c, http.StatusUnprocessableEntity, "admin_units_import", p)
 }

@@ -443,7 +443,9 @@ func TestAdminEditsUnitsAndImportsLists(t *testing.T) {
 	assert.ErrIs(t, err, store.ErrNotFound) // the preview wrote nothing
 	broken := admin.Post("/admin/units/import", url.Values{"csv": {csvList + "V-3,Ấp Ba,village,NOPE\n"}, "action": {"confirm"}})
 	assert.Equal(t, broken.Status, http.StatusUnprocessableEntity)
-	assert.Contains(t, broken.Body, "danh-sach-don-vi.csv:4", "NOPE")
+	// Each bad row is named by its line, in the admin's language.
+	assert.Contains(t, broken.Body, "Dòng 4: không tìm thấy đơn vị cấp trên NOPE của V-3")
+	assert.NotContains(t, broken.Body, "neither in the file")
 	_, err = srv.Store.UnitByCode(ctx, "V-1")
 	assert.ErrIs(t, err, store.ErrNotFound) // all or nothing
 	done := admin.Post("/admin/units/import", url.Values{"csv": {csvList}, "action": {"confirm"}})
@@ -458,6 +460,10 @@ func TestAdminEditsUnitsAndImportsLists(t *testing.T) {
 	dAdmin := staffLogin(t, srv, "qt.vungliem", demo.Password)
 	out := dAdmin.Post("/admin/units/import", url.Values{"csv": {"code,name,level,parent_code\nV-9,Ấp Ngoài,village,855\n"}, "action": {"preview"}})
 	assert.Equal(t, out.Status, http.StatusUnprocessableEntity)
-	assert.Contains(t, out.Body, "đơn vị V-9 không thuộc")
+	assert.Contains(t, out.Body, "Dòng 2: đơn vị V-9 không thuộc")
 	assert.Equal(t, dAdmin.Get("/admin/units/855").Status, http.StatusNotFound)
+	// In English when the admin reads in English (last: it stays chosen).
+	badRows := admin.Post("/admin/units/import?lang=en", url.Values{"csv": {"code,name,level,parent_code\nV 1,Ấp,village," + commune + "\nV-4,Ấp Bốn,hamlet," + commune + "\n"}, "action": {"preview"}})
+	assert.Equal(t, badRows.Status, http.StatusUnprocessableEntity)
+	assert.Contains(t, badRows.Body, "Line 2: code &#34;V 1&#34; must be 1 to 20 letters or digits.", "Line 3: level &#34;hamlet&#34; must be one of province, district, commune, village.")
 }
