@@ -81,6 +81,9 @@ type flagsPage struct {
 	SpikeMin   int
 	SpikeX     int
 	SampleSize int
+	// AsOf is when the lists were read: they come straight from the
+	// learners and sessions, not from the counters.
+	AsOf time.Time
 	// Implausible class sessions (two classes' attendance taken by one
 	// trainer at once, the same session recorded twice), as sentences.
 	Sessions []string
@@ -129,7 +132,8 @@ func (s *Server) reportFlags(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p := flagsPage{Page: s.staffPage(c), Unit: u, Units: map[string]string{}, SpikeMin: spikeMin, SpikeX: spikeFactor, SampleSize: sampleSize}
+	p := flagsPage{Page: s.staffPage(c), Unit: u, Units: map[string]string{}, SpikeMin: spikeMin, SpikeX: spikeFactor, SampleSize: sampleSize,
+		AsOf: time.Now()}
 	raw := c.QueryParam("month")
 	from, ok := s.parseMonth(raw)
 	status := http.StatusOK
@@ -203,6 +207,9 @@ type trainersPage struct {
 	Table  *reportTable
 	AsOf   *time.Time
 }
+
+// AsOfText says when the lists were read.
+func (p flagsPage) AsOfText() string { return asOfText(&p.AsOf, p.loc) }
 
 // AsOfText is asOfText for templates.
 func (p trainersPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }

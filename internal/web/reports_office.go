@@ -221,6 +221,9 @@ type weeklyPage struct {
 	AsOf   *time.Time
 }
 
+// AsOfText says when the numbers were last updated.
+func (p weeklyPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }
+
 // reportWeekly is the week's summary in plain Vietnamese, in a box to copy
 // into a Zalo group: the last full week, Monday to Sunday.
 func (s *Server) reportWeekly(c echo.Context) error {

@@ -346,6 +346,7 @@ func TestOfficeReturns(t *testing.T) {
 	week := tinh.Get("/reports/units/86/weekly")
 	assert.Equal(t, week.Status, http.StatusOK)
 	assert.Contains(t, week.Body, "Tỉnh Vĩnh Long: kết quả học kỹ năng số tuần", "Người học mới:", "Tự kích hoạt VNeID mức 2:")
+	assert.Contains(t, week.Body, `<p class="asof" role="note">Số liệu cập nhật lúc `)
 
 	// Two registrations of one person (once without accents) are flagged.
 	commune, _ := pilotCommune(t, srv.Store)
@@ -356,6 +357,7 @@ func TestOfficeReturns(t *testing.T) {
 	flags := tinh.Get("/reports/units/86/flags")
 	assert.Equal(t, flags.Status, http.StatusOK)
 	assert.Contains(t, flags.Body, "Trần Văn Zung", "tran van  zung", "Danh sách chọn ngẫu nhiên")
+	assert.Contains(t, flags.Body, `<p class="asof" role="note">Số liệu cập nhật lúc `)
 	again := tinh.Get("/reports/units/86/flags")
 	sample := regexp.MustCompile(`(?s)<ol class="sample">.*?</ol>`)
 	assert.Equal(t, sample.FindString(again.Body), sample.FindString(flags.Body))
