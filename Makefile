@@ -2,13 +2,14 @@
 # The machine's Go may be older than the toolchain we build with: the go
 # command fetches go1.27.3 from the module proxy (standard library fixes).
 export GOTOOLCHAIN := go1.27.3
+SHELL := /bin/bash
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/kynangso
 DB      ?= data/kynangso.db
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-race test-browser test-deps test-short lint fuzz vulncheck cover bench demo clean
+.PHONY: help build run test test-race test-browser test-postgres test-deps test-short lint fuzz vulncheck cover bench demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -20,25 +21,28 @@ run: build ## build, migrate, load demo data into an empty data/kynangso.db and 
 	./$(BIN) serve --demo --db $(DB) --addr 127.0.0.1:8080 --content content
 
 test: test-deps lint node_modules/axe-core ## install what the tests need, lint, then every test (race detector, real browser); again on PostgreSQL if KYNANGSO_TEST_POSTGRES is set
-	@# Two runs side by side (-Oline keeps their lines whole): every package
-	@# with the race detector, and the browser tests without it, as those
-	@# drive a separately built binary and the detector would only slow
-	@# their driver down.
-	@$(MAKE) --no-print-directory -j2 -Oline test-race test-browser
-	@# The second engine: every package that touches the database, without
-	@# the race detector (the first run had it) and without the browser
-	@# tests, which check pages, not SQL.
-	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
-	  echo "== the same suite on PostgreSQL (browser tests excepted)"; \
-	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e); \
-	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
-	@$(MAKE) --no-print-directory fuzz
+	@# Four runs side by side, as none keeps two cores busy alone: every
+	@# package with the race detector; the browser tests without it (they
+	@# drive a separately built binary: the detector would only slow their
+	@# driver); the PostgreSQL run; the fuzzers. No -O: it would hold each
+	@# run's output until the run ends.
+	@$(MAKE) --no-print-directory -j4 test-race test-browser test-postgres fuzz
 
 test-race:
 	go test -race -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e)
 
 test-browser: node_modules/axe-core
 	go test -count=1 -timeout 30m ./internal/e2e
+
+# The second engine: every package that touches the database, without the
+# race detector (the SQLite run has it) and without the browser tests,
+# which check pages, not SQL.
+test-postgres:
+	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
+	  echo "== the suite on PostgreSQL (browser tests excepted)"; \
+	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e) \
+	    | sed -u 's/^/[postgres] /'; exit $${PIPESTATUS[0]}; \
+	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
 
 # Each fuzz target runs briefly on every make test (its seed corpus also runs
 # as a plain test above); make fuzz FUZZTIME=10m searches longer.
