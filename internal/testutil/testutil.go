@@ -5,7 +5,9 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -49,16 +51,22 @@ func NewStore(t testing.TB) *store.Store {
 }
 
 // NewDemoStore is NewStore with the demo data loaded (cheap password hashes).
-// On SQLite the demo database is built once per test binary and each test
-// gets its own copy of the file: loading it takes seconds on a busy 2-core
-// machine, copying it a millisecond. On PostgreSQL each test loads it.
+// The demo is loaded once per test binary and each test gets its own copy:
+// loading it takes seconds on a busy 2-core machine (12 s on PostgreSQL).
+// On SQLite the copy is the file's bytes; on PostgreSQL it is the demo's
+// export, imported into the test's schema (the move to PostgreSQL that the
+// README describes, so every such test also exercises it).
 func NewDemoStore(t testing.TB) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	if Backend() == "postgres" {
-		st := NewStore(t)
-		if err := loadDemo(ctx, st); err != nil {
+		data, err := demoExport(t)
+		if err != nil {
 			t.Fatalf("demo: %v", err)
+		}
+		st := NewStore(t)
+		if _, err := st.Import(ctx, bytes.NewReader(data)); err != nil {
+			t.Fatalf("demo: import: %v", err)
 		}
 		return st
 	}
@@ -91,13 +99,41 @@ func loadDemo(ctx context.Context, st *store.Store) error {
 }
 
 // demoFile holds the demo database that NewDemoStore copies, built by the
-// first test that asks for it. With embedded, it is the only package state
-// in testutil: caches of things that never change once built, shared by the
-// tests of one binary (parallel ones included).
+// first test that asks for it. With demoExported, embedded and
+// likeServers, it is the only package state in testutil: caches of things that never change once
+// built, shared by the tests of one binary (parallel ones included).
 var demoFile struct {
 	once sync.Once
 	data []byte
 	err  error
+}
+
+// demoExported holds the demo's export for PostgreSQL (see NewDemoStore).
+var demoExported struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// demoExport loads the demo into a schema of the first test that asks
+// (dropped when that test ends) and keeps its export.
+func demoExport(t testing.TB) ([]byte, error) {
+	demoExported.once.Do(func() {
+		demoExported.err = errors.New("the demo export stopped half-way") // unless it finishes
+		ctx := context.Background()
+		st := NewStore(t)
+		if err := loadDemo(ctx, st); err != nil {
+			demoExported.err = err
+			return
+		}
+		var buf bytes.Buffer
+		if _, err := st.Export(ctx, &buf); err != nil {
+			demoExported.err = err
+			return
+		}
+		demoExported.data, demoExported.err = buf.Bytes(), nil
+	})
+	return demoExported.data, demoExported.err
 }
 
 func demoTemplate() ([]byte, error) {
@@ -154,6 +190,44 @@ var embedded struct {
 	err  error
 }
 
+// likeServers holds, per configuration, the first server made from the
+// embedded content (see NewServer). It is a cache of the same kind as
+// demoFile: what it holds never changes once made.
+var likeServers = likeCache{m: map[likeKey]likeServer{}}
+
+type likeKey struct {
+	cfg     config.Config
+	noCache bool
+}
+
+// likeServer is a server to be like, with the messages it was made with.
+type likeServer struct {
+	server *web.Server
+	bundle *i18n.Bundle
+}
+
+type likeCache struct {
+	mu sync.Mutex
+	m  map[likeKey]likeServer
+}
+
+func (c *likeCache) get(k likeKey) *likeServer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.m[k]; ok {
+		return &l
+	}
+	return nil
+}
+
+func (c *likeCache) put(k likeKey, l likeServer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; !ok {
+		c.m[k] = l
+	}
+}
+
 // ServerOptions change the test server.
 type ServerOptions struct {
 	Store   *store.Store // default: NewDemoStore
@@ -189,15 +263,32 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 	if opts.Log != nil {
 		log = slog.New(slog.NewTextHandler(opts.Log, nil))
 	}
-	bundle, err := i18n.New(log)
-	if err != nil {
-		t.Fatalf("i18n: %v", err)
-	}
-	app, err := web.New(web.Deps{Store: opts.Store, Curriculum: cat, I18n: bundle, Log: log, Config: opts.Config,
+	deps := web.Deps{Store: opts.Store, Curriculum: cat, Log: log, Config: opts.Config,
 		Templates: templates.FS, Static: static.FS, Version: "test", NoFragmentCache: opts.NoFragmentCache,
-		PasswordCost: bcrypt.MinCost, PINCost: bcrypt.MinCost})
+		PasswordCost: bcrypt.MinCost, PINCost: bcrypt.MinCost}
+	// Servers of the embedded content with the same configuration (and no
+	// log to watch) share their pages and assets, and their messages
+	// (web.Deps.Like): making them costs a second per server under the
+	// race detector, and the web tests start ~90.
+	key := likeKey{opts.Config, opts.NoFragmentCache}
+	shareable := opts.Content == nil && opts.Log == nil
+	if shareable {
+		if like := likeServers.get(key); like != nil {
+			deps.Like, deps.I18n = like.server, like.bundle
+		}
+	}
+	if deps.I18n == nil {
+		var err error
+		if deps.I18n, err = i18n.New(log); err != nil {
+			t.Fatalf("i18n: %v", err)
+		}
+	}
+	app, err := web.New(deps)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
+	}
+	if shareable && deps.Like == nil {
+		likeServers.put(key, likeServer{app, deps.I18n})
 	}
 	ts := httptest.NewServer(app.Handler())
 	t.Cleanup(ts.Close)

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -43,6 +45,12 @@ type Deps struct {
 	// lower them so that they wait on the code under test, not on hashing
 	// (a cost-12 hash takes seconds under the race detector).
 	PasswordCost, PINCost int
+	// Like is a server built earlier from the same Curriculum, I18n,
+	// Templates, Static, Config and NoFragmentCache (any store): its
+	// assets, templates and shared pages, which depend on nothing else,
+	// are reused instead of made again. Tests build dozens of servers; New
+	// refuses a Like made from other Deps.
+	Like *Server
 }
 
 // Server is the application's HTTP server.
@@ -54,6 +62,7 @@ type Server struct {
 	cfg     config.Config
 	version string
 	costs   struct{ password, pin int } // bcrypt (Deps.PasswordCost, Deps.PINCost)
+	made    made                        // what the templates and static files came from (Deps.Like)
 
 	echo    *echo.Echo
 	handler http.Handler // echo behind compression
@@ -91,33 +100,15 @@ func New(d Deps) (*Server, error) {
 		s.staffPrefixes = append(s.staffPrefixes, prefix)
 	}
 
-	files, err := staticFiles(d.Static)
-	if err != nil {
-		return nil, fmt.Errorf("web: read static files: %w", err)
-	}
-	if s.static, err = newAssets("/static/", files); err != nil {
-		return nil, err
-	}
-	media := map[string]assetFile{}
-	for _, m := range d.Curriculum.MediaFiles() {
-		media[m.Name] = assetFile{data: m.Data, hash: m.Hash}
-	}
-	if s.media, err = newAssets(curriculum.MediaPrefix, media); err != nil {
-		return nil, err
-	}
-	rend, err := newRenderer(d.Templates, templateFuncs(s.static))
-	if err != nil {
-		return nil, err
-	}
-	s.rend, s.noCache, s.shells = rend, d.NoFragmentCache, newShells()
+	s.noCache, s.shells, s.made = d.NoFragmentCache, newShells(), made{d.Templates, d.Static}
 	s.costs.password, s.costs.pin = d.PasswordCost, d.PINCost
-	if err := s.prepareShared(); err != nil {
-		return nil, err
+	var err error
+	if d.Like != nil {
+		err = s.reuse(d.Like)
+	} else {
+		err = s.make(d)
 	}
-	if s.worker, err = s.newWorker(d.Static); err != nil {
-		return nil, err
-	}
-	if s.manifests, err = s.newManifests(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics(d.Store)
@@ -133,7 +124,7 @@ func New(d Deps) (*Server, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Renderer = rend
+	e.Renderer = s.rend
 	e.HTTPErrorHandler = s.handleError
 	// Client addresses come from the connection unless the operator says a
 	// reverse proxy in front sets X-Forwarded-For, and then only from the
@@ -152,6 +143,64 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// make builds what depends only on the content, the templates, the static
+// files and the configuration: the assets, the templates, every shared
+// page with the download sizes, the service worker and the manifests.
+func (s *Server) make(d Deps) error {
+	files, err := staticFiles(d.Static)
+	if err != nil {
+		return fmt.Errorf("web: read static files: %w", err)
+	}
+	if s.static, err = newAssets("/static/", files); err != nil {
+		return err
+	}
+	media := map[string]assetFile{}
+	for _, m := range d.Curriculum.MediaFiles() {
+		media[m.Name] = assetFile{data: m.Data, hash: m.Hash}
+	}
+	if s.media, err = newAssets(curriculum.MediaPrefix, media); err != nil {
+		return err
+	}
+	if s.rend, err = newRenderer(d.Templates, templateFuncs(s.static)); err != nil {
+		return err
+	}
+	if err := s.prepareShared(); err != nil {
+		return err
+	}
+	if s.worker, err = s.newWorker(d.Static); err != nil {
+		return err
+	}
+	s.manifests, err = s.newManifests()
+	return err
+}
+
+// made names the files a server was made from (besides its Curriculum,
+// I18n and Config), so that Deps.Like can be checked.
+type made struct{ templates, static fs.FS }
+
+// reuse takes what make builds from like, a server made from the same
+// Deps but the store: those parts are never changed once made (the shared
+// pages' map grows with new variants, so each server gets its own copy).
+func (s *Server) reuse(like *Server) error {
+	same := like.cur == s.cur && like.i18n == s.i18n && like.cfg == s.cfg && like.noCache == s.noCache &&
+		sameFS(like.made.templates, s.made.templates) && sameFS(like.made.static, s.made.static)
+	if !same {
+		return errors.New("web: Deps.Like was built from other content, templates, static files or configuration")
+	}
+	s.static, s.media, s.rend, s.sizes, s.worker, s.manifests = like.static, like.media, like.rend, like.sizes, like.worker, like.manifests
+	like.sharedCache.mu.RLock()
+	s.sharedCache.pages = maps.Clone(like.sharedCache.pages)
+	like.sharedCache.mu.RUnlock()
+	return nil
+}
+
+// sameFS tells whether two file systems are the same value (embed.FS and
+// os.DirFS values compare; others, such as fstest.MapFS, never match).
+func sameFS(a, b fs.FS) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }
 
 // headAsGet answers HEAD wherever GET is answered (RFC 9110), for every
