@@ -222,11 +222,17 @@ function store(mode, fn) {
 // flush sends what waits, oldest first, and stops at the first that cannot
 // go yet. A sending the server answered (a redirect, or a refusal that no
 // retry can change) leaves the outbox; a lost one stays for next time.
-var flushing = null;
+// One pass runs at a time. A flush asked for during a pass (the signal came
+// back while a pass begun offline was failing) makes one more pass after
+// it, which the asker's promise includes: otherwise the answers would wait
+// for the next page to open.
+var flushing = null, again = false;
 function flush() {
   if (flushing) {
+    again = true;
     return flushing;
   }
+  again = false;
   flushing = Promise.all([
     store('readonly', function (s) { return s.getAllKeys(); }),
     store('readonly', function (s) { return s.getAll(); })
@@ -241,6 +247,9 @@ function flush() {
     }, Promise.resolve(true));
   }).catch(function () {}).then(notify).then(function () {
     flushing = null;
+    if (again) {
+      return flush();
+    }
   });
   return flushing;
 }
