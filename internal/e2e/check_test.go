@@ -69,6 +69,7 @@ func checkAfterPages() []page {
 // check, joins a class (the result becomes theirs), completes a module,
 // takes the end check, and sees both results side by side on /me.
 func checkFlow(t *testing.T, noJS bool) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{noJS: noJS})
 	p.open("/", 200)

@@ -73,10 +73,15 @@ func (p *phone) online(on bool, workerSessions map[target.ID]context.Context) {
 	}
 }
 
-// until waits until a JavaScript condition holds on the page.
+// until waits until a JavaScript condition holds on the page, checking it
+// every 50 ms. Like every action it gives up only after actionLimit: on a
+// busy machine the service worker's round trips can take many seconds.
 func (p *phone) until(cond string) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+	ctx, cancel := p.limited()
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(actionLimit))); err != nil {
 		p.t.Fatalf("waiting for %s: %v", cond, err)
 	}
 }
@@ -97,6 +102,7 @@ func (p *phone) waitForWorker() {
 // says so; when the signal returns they are sent, and stored exactly once,
 // however often they are sent again.
 func TestLessonOfflineAndQuizSentOnce(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{})
 	workers := map[target.ID]context.Context{}
@@ -175,6 +181,7 @@ func quizFields(l *curriculum.Lesson) string {
 // a signal every lesson of it opens, with its pictures, and a page not
 // saved shows the offline page.
 func TestModuleSavedForOffline(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{})
 	workers := map[target.ID]context.Context{}

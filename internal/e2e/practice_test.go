@@ -54,6 +54,7 @@ func walkTo(p *phone, s *curriculum.Scenario, outcome string) {
 // the trap, starts again and gets it right; then, signed in, passes it and
 // finds it on their own page.
 func practiceFlow(t *testing.T, noJS bool) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	p := newPhone(t, a, "", phoneOpts{noJS: noJS})
 	s, _ := catalog.Scenario("vi", "cong-an-gia-cap-nhat-vneid")

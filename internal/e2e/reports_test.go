@@ -54,6 +54,7 @@ func districtCommunes(t *testing.T, a *app, district string) (codes []string, pi
 // breakdowns, each with its table. The Excel export, fetched by the same
 // browser session, carries the numbers the page shows.
 func supervisorFlow(t *testing.T, width int64) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	want, pilot := districtCommunes(t, a, "859")
 	p := newPhone(t, a, "supervisor", phoneOpts{width: width})

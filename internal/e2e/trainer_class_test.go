@@ -88,6 +88,7 @@ func (p *phone) download(sel string) []byte {
 // list and a module's lessons, the question analysis, ticks a real task,
 // and downloads the progress as XLSX with Vietnamese headers.
 func classWorkFlow(t *testing.T, noJS bool) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	username := classTrainer(t, a)
 	p := newPhone(t, a, "", phoneOpts{noJS: noJS})
@@ -200,6 +201,7 @@ func trainerPages(a *app, username string) []page {
 // TestTrainerPagesAreAccessible signs a trainer in once and checks each of
 // their pages as the resident pages are (checkPage).
 func TestTrainerPagesAreAccessible(t *testing.T) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	pages := trainerPages(a, classTrainer(t, a))
 	p := newPhone(t, a, "", phoneOpts{})

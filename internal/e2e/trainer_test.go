@@ -47,6 +47,7 @@ var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 // trainerFlow: a demo trainer signs in on a phone, creates a class, opens
 // its poster, enrols a resident on their behalf and prints their card.
 func trainerFlow(t *testing.T, noJS bool) {
+	t.Parallel() // its own server, database and browser contexts
 	a := startApp(t)
 	user := demoTrainer(t, a)
 	p := newPhone(t, a, "trainer", phoneOpts{noJS: noJS})
