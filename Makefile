@@ -24,12 +24,14 @@ test: test-deps lint node_modules/axe-core ## install what the tests need, lint,
 	@# Four runs side by side, as none keeps two cores busy alone: every
 	@# package with the race detector; the browser tests without it (they
 	@# drive a separately built binary: the detector would only slow their
-	@# driver); the PostgreSQL run; the fuzzers. No -O: it would hold each
-	@# run's output until the run ends.
+	@# driver); the PostgreSQL run; the fuzzers. The browser tests wait on
+	@# the browser most of the time and are the longest chain, so the
+	@# others run at a lower priority (nice) and fill the gaps. No -O: it
+	@# would hold each run's output until the run ends.
 	@$(MAKE) --no-print-directory -j4 test-race test-browser test-postgres fuzz
 
 test-race:
-	go test -race -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e)
+	nice -n 10 go test -race -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e)
 
 test-browser: node_modules/axe-core
 	go test -count=1 -timeout 30m ./internal/e2e
@@ -40,7 +42,7 @@ test-browser: node_modules/axe-core
 test-postgres:
 	@if [ -n "$$KYNANGSO_TEST_POSTGRES" ]; then \
 	  echo "== the suite on PostgreSQL (browser tests excepted)"; \
-	  KYNANGSO_TEST_BACKEND=postgres go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e) \
+	  KYNANGSO_TEST_BACKEND=postgres nice -n 10 go test -count=1 -timeout 30m $$(go list ./... | grep -v /internal/e2e) \
 	    | sed -u 's/^/[postgres] /'; exit $${PIPESTATUS[0]}; \
 	else echo "(KYNANGSO_TEST_POSTGRES is not set: PostgreSQL run skipped)"; fi
 
@@ -52,7 +54,7 @@ FUZZ_TARGETS := ./internal/curriculum/curriculumtest:FuzzLessonFile ./internal/v
 fuzz: ## run every fuzz target for FUZZTIME (default 8s)
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
-	  log=$$(mktemp); go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$log" 2>&1 \
+	  log=$$(mktemp); nice -n 10 go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$log" 2>&1 \
 	    || { cat "$$log"; rm -f "$$log"; exit 1; }; tail -n 2 "$$log"; rm -f "$$log"; \
 	done
 
