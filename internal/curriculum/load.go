@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -319,6 +320,7 @@ func (y *yamlLines) at(p ...any) int {
 // always listed in the same order.
 type lessonFile struct {
 	readErr, splitErr, decodeErr error
+	badUTF8                      int // the first line that is not UTF-8, or 0
 	fm                           []byte
 	meta                         frontMatter
 	html                         template.HTML
@@ -333,6 +335,9 @@ func (l *loader) readLesson(loc, file string) *lessonFile {
 	if err != nil {
 		lf.readErr = err
 		return lf
+	}
+	if lf.badUTF8 = firstBadUTF8Line(data); lf.badUTF8 > 0 {
+		return lf // an editor saved it in another encoding (Windows-1258, VNI...)
 	}
 	var body []byte
 	var bodyLine int
@@ -371,11 +376,28 @@ func (l *loader) readLessons(loc string, files []string) []*lessonFile {
 	return out
 }
 
+// firstBadUTF8Line is the number of the first line of data that is not
+// valid UTF-8, or 0 when all of it is.
+func firstBadUTF8Line(data []byte) int {
+	if utf8.Valid(data) {
+		return 0
+	}
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !utf8.Valid(line) {
+			return i + 1
+		}
+	}
+	return 1
+}
+
 func (l *loader) loadLesson(loc, module, file string, lf *lessonFile) *loadedLesson {
 	const offset = 1 // the front matter starts on line 2, after "---"
 	switch {
 	case lf.readErr != nil:
 		l.add(file, 0, "cannot read: %v", lf.readErr)
+		return nil
+	case lf.badUTF8 > 0:
+		l.add(file, lf.badUTF8, "this line is not valid UTF-8: save the file as UTF-8 (Unicode), not in an older Vietnamese encoding")
 		return nil
 	case lf.splitErr != nil:
 		l.add(file, 1, "%v", lf.splitErr)

@@ -76,6 +76,8 @@ func TestLoadReportsFileLineReason(t *testing.T) {
 		{"pass mark too high", replace("quiz:\n", "pass: 4\nquiz:\n"), file + ":13: pass must be between 1 and the number of questions (3)", ""},
 		{"raw HTML", replace("Mở đầu.\n", "Mở đầu.\n\n<script>alert(1)</script>\n"), file + ":47: raw HTML is not allowed", ""},
 		{"top heading in body", replace("## Các bước", "# Các bước"), file + ":47: use \"## \" for headings", ""},
+		// Found by fuzzing: a body in another encoding reached the page.
+		{"not UTF-8", replace("## Các bước", "## C\xe1c b\xb0\xf4c"), file + ":47: this line is not valid UTF-8: save the file as UTF-8", ""},
 		{"missing image", replace("/media/wifi.svg", "/media/khong-co.svg"), file + ":51: image \"/media/khong-co.svg\" is not a file in media/", ""},
 		{"image without alt", replace("![Màn hình Wi-Fi]", "![]"), file + ":51: image \"/media/wifi.svg\" needs a description", ""},
 		{"broken internal link", replace("/modules/email/bat-wifi", "/modules/email/khong-co"), file + ":53: link \"/modules/email/khong-co\" points to no module or lesson", ""},
