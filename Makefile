@@ -48,14 +48,14 @@ test-postgres:
 
 # Each fuzz target runs briefly on every make test (its seed corpus also runs
 # as a plain test above); make fuzz FUZZTIME=10m searches longer.
-FUZZTIME ?= 8s
+FUZZTIME ?= 20s
 FUZZ_TARGETS := ./internal/curriculum/curriculumtest:FuzzLessonFile ./internal/validate:FuzzText \
 	./internal/validate:FuzzPhone ./internal/web:FuzzRegisterForm
-fuzz: ## run every fuzz target for FUZZTIME (default 8s)
+fuzz: ## run every fuzz target for FUZZTIME (default 20s)
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
 	  log=$$(mktemp); nice -n 10 go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$log" 2>&1 \
-	    || { cat "$$log"; rm -f "$$log"; exit 1; }; tail -n 2 "$$log"; rm -f "$$log"; \
+	    || { cat "$$log"; rm -f "$$log"; exit 1; }; grep -E '^fuzz: elapsed' "$$log" | tail -n 1; tail -n 1 "$$log"; rm -f "$$log"; \
 	done
 
 # Debian's chromium, fonts-dejavu-core and npm, through apt-get when missing
