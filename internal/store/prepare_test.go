@@ -20,14 +20,7 @@ import (
 // restart under load, when the cache is empty.
 func TestWriterCannotDeadlockOnPreparedStatements(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	pool, err := st.w.DB()
 	if err != nil {
 		t.Fatal(err)
@@ -58,4 +51,20 @@ func TestWriterCannotDeadlockOnPreparedStatements(t *testing.T) {
 	if outside != nil {
 		t.Errorf("the request outside the transaction failed (deadlocked until the limit): %v", outside)
 	}
+}
+
+// migratedSQLite opens a migrated SQLite store in a temporary folder, for
+// the tests inside the package (testutil cannot be imported from here).
+func migratedSQLite(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

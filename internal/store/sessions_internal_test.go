@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -13,15 +11,7 @@ import (
 // GORM). A column added to learners and not to that list would leave the
 // field empty on every signed-in page: this fails instead.
 func TestSessionQueryReadsEveryLearnerColumn(t *testing.T) {
-	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t)
 	types, err := st.w.Migrator().ColumnTypes(&Learner{})
 	if err != nil {
 		t.Fatal(err)
