@@ -666,5 +666,5 @@ func asOfText(t *time.Time, loc *i18n.Localizer) string {
 	return loc.T("reports.as_of", "Time", formatTime(*t, vietnamTime(), "15:04 02/01/2006"))
 }
 
-// AsOfText is asOfText for templates.
-func (p reportPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }
+// AsOfText is asOfText for templates: {{.AsOfText .AsOf}}.
+func (p Page) AsOfText(t *time.Time) string { return asOfText(t, p.loc) }

@@ -83,7 +83,7 @@ type flagsPage struct {
 	SampleSize int
 	// AsOf is when the lists were read: they come straight from the
 	// learners and sessions, not from the counters.
-	AsOf time.Time
+	AsOf *time.Time
 	// Implausible class sessions (two classes' attendance taken by one
 	// trainer at once, the same session recorded twice), as sentences.
 	Sessions []string
@@ -133,7 +133,7 @@ func (s *Server) reportFlags(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	p := flagsPage{Page: s.staffPage(c), Unit: u, Units: map[string]string{}, SpikeMin: spikeMin, SpikeX: spikeFactor, SampleSize: sampleSize,
-		AsOf: time.Now()}
+		AsOf: new(time.Now())}
 	raw := c.QueryParam("month")
 	from, ok := s.parseMonth(raw)
 	status := http.StatusOK
@@ -207,12 +207,6 @@ type trainersPage struct {
 	Table  *reportTable
 	AsOf   *time.Time
 }
-
-// AsOfText says when the lists were read.
-func (p flagsPage) AsOfText() string { return asOfText(&p.AsOf, p.loc) }
-
-// AsOfText is asOfText for templates.
-func (p trainersPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }
 
 // reportTrainers lists the trainers of the subtree with the sessions they
 // held, the learners who came and the real tasks they ticked. The class

@@ -139,9 +139,6 @@ func (s *Server) buildMonthly(ctx context.Context, u store.Unit, from time.Time,
 // LastDay is the period's last day.
 func (m *monthly) LastDay() time.Time { return m.To.AddDate(0, 0, -1) }
 
-// AsOfText says when the numbers were last updated.
-func (p monthlyPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }
-
 type monthlyPage struct {
 	Page
 	*monthly
@@ -220,9 +217,6 @@ type weeklyPage struct {
 	Text   string
 	AsOf   *time.Time
 }
-
-// AsOfText says when the numbers were last updated.
-func (p weeklyPage) AsOfText() string { return asOfText(p.AsOf, p.loc) }
 
 // reportWeekly is the week's summary in plain Vietnamese, in a box to copy
 // into a Zalo group: the last full week, Monday to Sunday.
