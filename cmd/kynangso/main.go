@@ -204,9 +204,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	// rendering and compressing every shared page) on a heap that ends
 	// near 20 MB: collecting it at the usual pace would cost a sixth of
 	// the start-up. The usual pace returns once the server is built.
-	gcPercent := -2 // unchanged
+	restoreGC := func() {}
 	if getenv("GOGC") == "" {
-		gcPercent = debug.SetGCPercent(400)
+		usual := debug.SetGCPercent(400)
+		restoreGC = func() { debug.SetGCPercent(usual) }
 	}
 	// The lessons are checked while the messages load and the database
 	// opens: the three share nothing, and the lessons take longest.
@@ -282,9 +283,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}()
 	log.Info("serving", "url", base, "lessons", cat.LessonCount(), "db", st.Dialect(), "startup", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "Kỹ năng số is ready: %s\n", base)
-	if gcPercent != -2 {
-		debug.SetGCPercent(gcPercent)
-	}
+	restoreGC()
 	return srv.Serve(ctx, ln)
 }
 
